@@ -68,6 +68,52 @@ export type { Hash32 };
 //   blockHeaderHash(h): Hash32; payloadHash(p): Hash32
 //   msgHash(msg): Hash32  -- SHA-256 of canon(Msg{member})
 //   canonical encodings are what encode* produce (spec §1.5)
+//
+// Error texts follow the reference (see ./decode.ts for the prefix format); every
+// Stage-1 failure reads PROTO_PARSE_ERROR (`explainStage1` says where and why).
+// Every decode function is total: no input bytes make it throw.
+export {
+  appVoteMsgHash,
+  blockHeaderHash,
+  commitVoteMsgHash,
+  encodeAppProposal,
+  encodeAppQC,
+  encodeAppVote,
+  encodeBlock,
+  encodeBlockHeader,
+  encodeCommitQC,
+  encodeLaneQC,
+  encodeLaneVote,
+  encodeMsg,
+  encodePayload,
+  encodeProposal,
+  encodePruneAnchor,
+  encodeRaw,
+  encodeSignedLaneProposal,
+  encodeWrapper,
+  laneProposalMsgHash,
+  laneVoteMsgHash,
+  msgHash,
+  normalizeTimestamp,
+  payloadHash,
+  publicKeyBytes,
+} from './encode.js';
+export type { MsgKind, MsgMember } from './encode.js';
+export {
+  decodeAppQC,
+  decodeAppVote,
+  decodeCommitQC,
+  decodeLaneVote,
+  decodeMsg,
+  decodePruneAnchor,
+  decodeSignedLaneProposal,
+  decodeWrapper,
+  explainStage1,
+  parseStage1,
+} from './decode.js';
+export { canonicalize, PROTO_PARSE_ERROR, Stage1Failure } from './wire.js';
+export { MESSAGE_NAMES, type MessageName } from './schema.js';
+
 export type {
   AppProposal,
   AppQC,
