@@ -1,0 +1,276 @@
+/**
+ * The trace of a simulated run: every scheduling step (which task, which
+ * primitive, with which arguments, what came of it) and the world events
+ * between steps (task ends, clock jumps, cancellations, logs, crashes).
+ *
+ * - The **trace hash** (FNV-1a 64 over a canonical encoding of every event)
+ *   is always computed; equal seeds must give equal hashes. It never covers
+ *   task names (derived from ids) or source locations (machine-dependent).
+ * - Only the last `keepLastEvents` events are kept as objects (a ring), so the
+ *   hot path allocates one small object per event and builds no strings; text
+ *   is rendered on demand (`lines()`), e.g. for a livelock report or --trace.
+ * - With `captureSources`, each Env call also records the first stack frame
+ *   outside `sim/` and `src/env*` (the caller in the system under test); this
+ *   costs a stack capture per call, so it is meant for replay/--trace runs.
+ *
+ * Arguments are kept raw (strings and numbers): paths, flags as numbers
+ * (rendered as names), byte counts and the VFS's own small fds, never memfs
+ * fds or inode numbers.
+ */
+import { fileURLToPath } from 'node:url';
+import { O_APPEND, O_CREAT, O_DIRECTORY, O_EXCL, O_RDWR, O_TRUNC, O_WRONLY } from '../src/env.js';
+
+export type TraceArg = string | number;
+
+export interface TraceEvent {
+  /** The step this event belongs to: performed by it, caused by it, or (clock jumps) just before it. */
+  readonly step: number;
+  readonly timeMs: number;
+  /** 0 = the world itself (clock, crash); tasks are numbered from 1 in spawn order. */
+  readonly taskId: number;
+  readonly taskName: string;
+  /** e.g. `fs.open`, `section`, `sleep`, `start`, `end`, `clock`, `log`. */
+  readonly op: string;
+  readonly args: readonly TraceArg[];
+  /** For a step: how many tasks were enabled when it was chosen; 0 for events that are not steps. */
+  readonly choices: number;
+  /** `ok`, an errno, a count, `wait`, `cancelled`, …; undefined until a step completes. */
+  result: TraceArg | undefined;
+  readonly source: string | undefined;
+}
+
+export interface TraceOptions {
+  /** Events kept for rendering, oldest dropped first. Default 256; use a large value for replay/--trace. */
+  readonly keepLastEvents?: number;
+  /** Record each Env call's source location (a stack capture per call). Default false. */
+  readonly captureSources?: boolean;
+}
+
+const DEFAULT_KEEP_LAST_EVENTS = 256;
+const KEEP_LAST_EVENTS_MAX = 10_000_000;
+
+// ---------------------------------------------------------------------------
+// FNV-1a 64, on two 32-bit halves (no BigInt on the hot path).
+
+const FNV_PRIME_LOW = 0x1b3; // prime = 2^40 + 0x1b3
+const TWO_POW_32 = 4294967296;
+
+export class Fnv1a64 {
+  private hi = 0xcbf29ce4;
+  private lo = 0x84222325;
+
+  byte(b: number): void {
+    const lo = (this.lo ^ (b & 0xff)) >>> 0;
+    // (hi·2^32 + lo)·(2^40 + 0x1b3) mod 2^64
+    const lowProduct = lo * FNV_PRIME_LOW; // < 2^41: exact
+    this.lo = lowProduct >>> 0;
+    this.hi = (Math.imul(this.hi, FNV_PRIME_LOW) + Math.floor(lowProduct / TWO_POW_32) + (lo << 8)) >>> 0;
+  }
+
+  /** A string: length, then UTF-16 code units (ASCII as one byte, others as a 0x80 marker + 2 bytes). */
+  str(s: string): void {
+    this.uint32(s.length);
+    for (let i = 0; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      if (c < 0x80) this.byte(c);
+      else {
+        this.byte(0x80);
+        this.byte(c >>> 8);
+        this.byte(c);
+      }
+    }
+  }
+
+  uint32(n: number): void {
+    this.byte(n);
+    this.byte(n >>> 8);
+    this.byte(n >>> 16);
+    this.byte(n >>> 24);
+  }
+
+  /** A number: int32 values as 4 bytes, anything else as its (spec-defined, stable) decimal text. */
+  num(n: number): void {
+    if ((n | 0) === n) {
+      this.byte(0x69);
+      this.uint32(n);
+    } else {
+      this.byte(0x6e);
+      this.str(String(n));
+    }
+  }
+
+  arg(a: TraceArg): void {
+    if (typeof a === 'number') this.num(a);
+    else {
+      this.byte(0x73);
+      this.str(a);
+    }
+  }
+
+  hex(): string {
+    return this.hi.toString(16).padStart(8, '0') + this.lo.toString(16).padStart(8, '0');
+  }
+}
+
+// ---------------------------------------------------------------------------
+
+export class Trace {
+  private readonly hasher = new Fnv1a64();
+  private readonly ring: TraceEvent[] = [];
+  private ringStart = 0;
+  private count = 0;
+  readonly keepLastEvents: number;
+  readonly captureSources: boolean;
+
+  constructor(opts: TraceOptions = {}) {
+    const keep = opts.keepLastEvents ?? DEFAULT_KEEP_LAST_EVENTS;
+    if (!Number.isSafeInteger(keep) || keep < 0 || keep > KEEP_LAST_EVENTS_MAX) {
+      throw new RangeError(`trace keepLastEvents must be an integer in [0, ${KEEP_LAST_EVENTS_MAX}], got ${keep}`);
+    }
+    this.keepLastEvents = keep;
+    this.captureSources = opts.captureSources ?? false;
+  }
+
+  /** Hashes and keeps `ev`; a step's result follows through `complete`. */
+  record(ev: TraceEvent): void {
+    const h = this.hasher;
+    h.byte(0x1e);
+    h.num(ev.step);
+    h.num(ev.timeMs);
+    h.num(ev.taskId);
+    h.str(ev.op);
+    h.num(ev.choices);
+    h.uint32(ev.args.length);
+    for (const a of ev.args) h.arg(a);
+    if (ev.result !== undefined) {
+      h.byte(0x1d);
+      h.arg(ev.result);
+    }
+    this.count++;
+    if (this.keepLastEvents === 0) return;
+    if (this.ring.length < this.keepLastEvents) this.ring.push(ev);
+    else {
+      this.ring[this.ringStart] = ev;
+      this.ringStart = (this.ringStart + 1) % this.keepLastEvents;
+    }
+  }
+
+  /** Sets and hashes the result of a step recorded earlier. */
+  complete(ev: TraceEvent, result: TraceArg): void {
+    if (ev.result !== undefined) throw new Error(`trace: step ${ev.step} (${ev.op}) completed twice`);
+    ev.result = result;
+    this.hasher.byte(0x1d);
+    this.hasher.arg(result);
+  }
+
+  /** 16 hex digits over every event so far (including the dropped ones). */
+  hash(): string {
+    return this.hasher.hex();
+  }
+
+  get eventCount(): number {
+    return this.count;
+  }
+
+  /** Events recorded but no longer kept. */
+  get droppedEvents(): number {
+    return this.count - this.ring.length;
+  }
+
+  /** The kept events, oldest first. */
+  events(): TraceEvent[] {
+    return [...this.ring.slice(this.ringStart), ...this.ring.slice(0, this.ringStart)];
+  }
+
+  /** The last `n` kept events as text, one line each (all kept events by default). */
+  lines(n = this.keepLastEvents): string[] {
+    const evs = this.events();
+    return evs.slice(Math.max(0, evs.length - n)).map(renderEvent);
+  }
+
+  /** The caller's source location when `captureSources` is on, else undefined. */
+  callerSource(): string | undefined {
+    return this.captureSources ? captureCallerSource() : undefined;
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Rendering
+
+export function openFlagsText(flags: number): string {
+  const access = flags & 0o3;
+  const parts = [access === O_WRONLY ? 'O_WRONLY' : access === O_RDWR ? 'O_RDWR' : access === 0 ? 'O_RDONLY' : 'O_ACCMODE3'];
+  const named: ReadonlyArray<readonly [number, string]> = [
+    [O_CREAT, 'O_CREAT'], [O_EXCL, 'O_EXCL'], [O_TRUNC, 'O_TRUNC'], [O_APPEND, 'O_APPEND'], [O_DIRECTORY, 'O_DIRECTORY'],
+  ];
+  let rest = flags & ~0o3;
+  for (const [bit, name] of named) {
+    if (rest & bit) {
+      parts.push(name);
+      rest &= ~bit;
+    }
+  }
+  if (rest !== 0) parts.push(`0o${rest.toString(8)}`);
+  return parts.join('|');
+}
+
+const octal = (m: TraceArg): string => (typeof m === 'number' && m >= 0 ? `0${m.toString(8)}` : '');
+
+/** How the args of an op read, where a plain space-joined list would not do. */
+const ARG_RENDERERS: Readonly<Record<string, (args: readonly TraceArg[]) => string>> = {
+  'fs.open': ([path, flags, mode]) => `${String(path)} ${typeof flags === 'number' ? openFlagsText(flags) : String(flags)} ${octal(mode ?? -1)}`.trimEnd(),
+  'fs.read': ([fd, max]) => `fd ${String(fd)} max ${String(max)}B`,
+  'fs.write': ([fd, len]) => `fd ${String(fd)} ${String(len)}B`,
+  'fs.mkdir': ([path, mode]) => `${String(path)} ${octal(mode ?? -1)}`.trimEnd(),
+  'fs.rename': ([from, to]) => `${String(from)} -> ${String(to)}`,
+  'clock': ([toMs]) => `advance to ${String(toMs)}ms`,
+  'sleep': ([untilMs]) => `until ${String(untilMs)}ms`,
+  'log': ([level, msg, ...kv]) => {
+    let s = `${String(level)} ${JSON.stringify(msg)}`;
+    for (let i = 0; i + 1 < kv.length; i += 2) s += ` ${String(kv[i])}=${String(kv[i + 1])}`;
+    return s;
+  },
+};
+
+for (const fdOp of ['fs.fstat', 'fs.fsync', 'fs.close', 'fs.getdents']) {
+  (ARG_RENDERERS as Record<string, (args: readonly TraceArg[]) => string>)[fdOp] = ([fd]) => `fd ${String(fd)}`;
+}
+
+export function renderEvent(ev: TraceEvent): string {
+  const render = ARG_RENDERERS[ev.op];
+  const args = render !== undefined ? render(ev.args) : ev.args.map(String).join(' ');
+  const head = ev.choices > 0 ? `#${ev.step}` : ` ${ev.step}`;
+  let line = `${head} t=${ev.timeMs}ms ${ev.taskName}: ${ev.op}${args === '' ? '' : ' ' + args}`;
+  if (ev.result !== undefined) line += ` -> ${String(ev.result)}`;
+  if (ev.choices > 1) line += ` [${ev.choices} enabled]`;
+  if (ev.source !== undefined) line += ` at ${ev.source}`;
+  return line;
+}
+
+// ---------------------------------------------------------------------------
+// Source locations
+
+const REPO_ROOT = fileURLToPath(new URL('../', import.meta.url));
+const SIM_DIR = fileURLToPath(new URL('./', import.meta.url));
+const SRC_ENV_PREFIX = fileURLToPath(new URL('../src/env', import.meta.url));
+const FRAME_LOCATION = /\(?((?:file:\/\/)?[^\s()]+):(\d+):(\d+)\)?$/;
+const STACK_FRAMES_MAX = 50;
+
+/** The first stack frame outside `sim/` and `src/env*` (relative to the repo root), or undefined. */
+export function captureCallerSource(): string | undefined {
+  const savedLimit = Error.stackTraceLimit;
+  Error.stackTraceLimit = STACK_FRAMES_MAX;
+  const stack = new Error().stack ?? '';
+  Error.stackTraceLimit = savedLimit;
+  for (const line of stack.split('\n')) {
+    const m = FRAME_LOCATION.exec(line.trim());
+    if (m === null) continue;
+    let file = m[1] ?? '';
+    if (file.startsWith('file://')) file = fileURLToPath(file);
+    if (file.startsWith('node:') || file.startsWith(SIM_DIR) || file.startsWith(SRC_ENV_PREFIX)) continue;
+    if (file.includes('/node_modules/')) continue;
+    const shown = file.startsWith(REPO_ROOT) ? file.slice(REPO_ROOT.length) : file;
+    return `${shown}:${m[2] ?? '?'}:${m[3] ?? '?'}`;
+  }
+  return undefined;
+}
