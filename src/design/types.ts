@@ -1,0 +1,81 @@
+/**
+ * Everything that differs between design "seed" and design "merged" (spec §12),
+ * as one plain object of hooks. Shared code calls `deps.design.<hook>` — never
+ * a design module directly — so that a test can build a mutant by overriding
+ * one hook (`{ ...seedDesign, collectPersistBatch: withoutClamp }`) and every
+ * caller, including the design's own hooks, picks the override up.
+ */
+import type { Ctx } from '../env.js';
+import type { AvailDeps } from '../avail/deps.js';
+import type { Inner } from '../avail/inner.js';
+import type { PersistBatch } from '../avail/observer.js';
+import type { Queue } from '../avail/queue.js';
+import type { BlockVotes } from '../avail/inner.js';
+import type { ABPersister } from '../persist/ab.js';
+import type { BlockLoaderPolicy, BlockPersister, LoadedBlock } from '../persist/blocks.js';
+import type { CommitQCPersister, CommitQCPersisterPolicy, LoadedCommitQC } from '../persist/commitqcs.js';
+import type { AppQC, CommitQC, LaneId, PruneAnchor, SignedLaneProposal } from '../types.js';
+import type { StateCore } from '../avail/core.js';
+
+export interface Persisters {
+  /** seed: AppQC payload; merged: prune-anchor payload */
+  readonly ab: ABPersister;
+  readonly blocks: BlockPersister;
+  readonly commitQCs: CommitQCPersister;
+}
+
+/** What `loadPersistedState` hands to `newInner` (spec §7). */
+export interface LoadedAvailState {
+  /** seed */
+  readonly appQC?: AppQC | undefined;
+  /** merged */
+  readonly pruneAnchor?: PruneAnchor | undefined;
+  /** ascending by index, after the design's loader policy (and merged filtering) */
+  readonly commitQCs: readonly LoadedCommitQC[];
+  /** per lane (any key), ascending */
+  readonly blocks: ReadonlyMap<LaneId, readonly LoadedBlock[]>;
+}
+
+/** Locals of one persist loop that survive across iterations (spec §8.3). */
+export interface PersistLoopLocals {
+  /** seed: the AppQC object written last by this loop (compared by identity) */
+  lastPersistedAppQC: AppQC | undefined;
+  /** merged: NextOpt of the last anchor written by this loop */
+  lastPersistedAppQCNext: bigint;
+}
+
+export interface Design {
+  readonly name: string;
+  /** protobuf message type of the A/B payload (seed: `AppQC`) */
+  readonly abPayloadType: string;
+  /** text of A/B write failures in the loop (seed: `persist AppQC`) */
+  readonly abPersistErrorPrefix: string;
+  readonly blockLoader: BlockLoaderPolicy;
+  readonly commitQCPersister: CommitQCPersisterPolicy;
+
+  // --- startup (spec §7) ---
+  /** stateDir undefined → no I/O: no loaded state and no-op persisters */
+  loadPersistedState(deps: AvailDeps, ctx: Ctx, stateDir: string | undefined): Promise<{ loaded: LoadedAvailState | undefined; persisters: Persisters }>;
+  /** throws AvailError with the §7.4 texts, ProcessAbort never (decoding is done) */
+  newInner(deps: AvailDeps, loaded: LoadedAvailState | undefined): Inner;
+  /** I/O after newInner (merged: DeleteBefore + ResetNext; seed: nothing) */
+  startupCleanup(deps: AvailDeps, ctx: Ctx, inner: Inner, persisters: Persisters): Promise<void>;
+
+  // --- prune's design-specific lines (spec §6.3) ---
+  /** prune pushed `qc` into a queue that did not contain its index */
+  onPrunePushedCommitQC(deps: AvailDeps, inner: Inner, qc: CommitQC): void;
+  /** prune moved lane `lane` to `first` */
+  onPruneLane(deps: AvailDeps, inner: Inner, lane: LaneId, first: bigint): void;
+
+  // --- gates (spec §9.2); evaluated inside lock sections ---
+  pushBlockAdmits(inner: Inner, lane: LaneId, q: Queue<SignedLaneProposal>, n: bigint): boolean;
+  /** ProduceBlock and WaitForCapacity */
+  hasCapacity(inner: Inner, lane: LaneId, q: Queue<SignedLaneProposal>): boolean;
+  pushVoteAdmits(inner: Inner, lane: LaneId, votes: Queue<BlockVotes>, n: bigint): boolean;
+  readonly pushVoteErrorPrefixes: { readonly verify: string; readonly sig: string };
+
+  // --- persist loop (spec §8) ---
+  collectPersistBatch(core: StateCore, ctx: Ctx, locals: PersistLoopLocals): Promise<PersistBatch>;
+  /** runs until an error (returned wrapped) or cancellation */
+  runPersist(core: StateCore, ctx: Ctx): Promise<void>;
+}
