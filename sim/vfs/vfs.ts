@@ -1,0 +1,989 @@
+/**
+ * A crash-faithful virtual file system: `Vfs` implements `SyncFs` over a private
+ * memfs `Volume` (what reads see now) and keeps, beside it, what would survive a
+ * crash.
+ *
+ * State (ids, fds and sequence numbers are the VFS's own, small and
+ * deterministic; memfs fds and inode numbers never leave this file):
+ *  - volatile: memfs holds the bytes; the VFS holds the namespace (directory
+ *    tables of inode ids), modes and open fds, and checks every call the way
+ *    Linux does before memfs sees it (memfs accepts much that Linux refuses);
+ *  - durable: an immutable inode table (dir id → entries, file id → bytes);
+ *  - pending log: every mutation in issue order, as data ops (write, truncate —
+ *    including O_TRUNC — owned by the file) and entry ops (create/mkdir = link,
+ *    unlink/rmdir = unlink, rename; owned by the parent directory or, for a
+ *    rename, both). See model.ts for how one op applies.
+ *
+ * Durability rules (what an fsync makes durable, what a crash may keep):
+ *  1. `close` makes nothing durable. `syncAll()` (harness-level, like sync(2))
+ *     makes everything durable.
+ *  2. A crash keeps all durable state plus some of the pending ops, applied in
+ *     issue order; which subsets are possible depends on the personality
+ *     (rules 3–9). Never anything that was not written; torn writes (crash.ts)
+ *     are a separate, explicit knob.
+ *  3. `ordered` (the most forgiving disk): nothing is reordered; a crash keeps a
+ *     prefix of the pending log. Hence any fsync (file or dir) makes the whole
+ *     log durable.
+ *  4. `ext4-ordered`, fsync(file F): F's pending data ops become durable, and so
+ *     do the pending entry ops that make F reachable at its current path (the
+ *     op that bound each component of the path — its own create/rename and any
+ *     still-pending mkdir/rename of an ancestor).
+ *  5. `ext4-ordered`, fsync(dir D): every pending entry op that changes D
+ *     becomes durable, plus the ops that make D reachable (as in rule 4).
+ *  6. `ext4-ordered` journal order: entry ops persist as a prefix in issue order,
+ *     so making an entry op durable also makes every earlier entry op durable
+ *     (even in other directories — conservative: real ext4 commits the whole
+ *     running transaction, we only guarantee up to the latest op needed).
+ *     Other directory changes (unlinks, other files' creates) wait for an fsync.
+ *     Crash: a prefix of the pending entry ops × any subset of the pending data
+ *     ops (writeback order is free).
+ *  7. `strict-posix` (ALICE's abstract persistence model), fsync(file F): only
+ *     F's data ops become durable; F's name is not.
+ *  8. `strict-posix`, fsync(dir D): each pending entry op that changes D is
+ *     marked synced for D; it is durable once every directory it changes is
+ *     synced (create/mkdir/unlink/rmdir: the parent; rename: both parents).
+ *  9. `strict-posix` crash: any subset of the pending ops (2^k images).
+ * 10. fsync of a directory fd is allowed; fsync(file) never persists other files'
+ *     data in any personality except `ordered`.
+ * 11. A failed fsync (injected by faults.ts) drops the file's pending data ops:
+ *     they can never become durable (Linux marks the pages clean), reads still
+ *     see them.
+ * 12. An unreachable inode's data is irrelevant: images show only what is
+ *     reachable from the root.
+ *
+ * Costs: each op appends one log entry; an fsync scans the log once (O(pending));
+ * directory tables are copied on change (O(entries in that directory));
+ * `snapshot()` copies the outer maps (O(files)) and shares every buffer and
+ * table; a fork or an image rebuilds memfs only when its volatile view is used.
+ */
+import { Volume } from 'memfs';
+import {
+  FsError, O_APPEND, O_CREAT, O_DIRECTORY, O_EXCL, O_RDONLY, O_RDWR, O_TRUNC, O_WRONLY,
+} from '../../src/env.js';
+import type { DirEntry, Errno, Fd, FileStat } from '../../src/env.js';
+import type { SyncFs } from '../fs-api.js';
+import {
+  applyOp, describeOp, EMPTY_BYTES, EMPTY_TABLE, imageHash, imageOf, isDataOp, joinPath, opDirs, opSlots, patchBytes,
+  slotKey,
+} from './model.js';
+import type {
+  ApplyTarget, DataOp, DirEntryRef, DirTable, DiskImage, DurableState, EntryOp, InodeId, LogEntry, NodeType,
+  PendingOp, Personality,
+} from './model.js';
+
+// ---------------------------------------------------------------------------
+// Options
+
+export interface VfsOptions {
+  /** Durability model (module doc, rules 3–9). */
+  readonly personality: Personality;
+  /** Open fds at once; `open` beyond fails with EMFILE. Default 1024. */
+  readonly openFilesMax?: number;
+  /** Entries in the pending log; beyond, the VFS throws VfsLimitError (a harness limit, not an errno). Default 100 000. */
+  readonly pendingOpsMax?: number;
+  /** Size of one file; a write beyond fails with ENOSPC. Default 64 MiB. */
+  readonly fileBytesMax?: number;
+}
+
+export interface ResolvedVfsOptions {
+  readonly personality: Personality;
+  readonly openFilesMax: number;
+  readonly pendingOpsMax: number;
+  readonly fileBytesMax: number;
+}
+
+const PERSONALITY_SET = new Set<string>(['ext4-ordered', 'strict-posix', 'ordered']);
+
+function resolveOptions(o: VfsOptions): ResolvedVfsOptions {
+  if (!PERSONALITY_SET.has(o.personality)) throw new RangeError(`VfsOptions.personality: unknown personality ${JSON.stringify(o.personality)}`);
+  const positive = (name: string, v: number | undefined, dflt: number): number => {
+    const x = v ?? dflt;
+    if (!Number.isSafeInteger(x) || x < 1) throw new RangeError(`VfsOptions.${name}: must be a positive integer, got ${x}`);
+    return x;
+  };
+  return {
+    personality: o.personality,
+    openFilesMax: positive('openFilesMax', o.openFilesMax, 1024),
+    pendingOpsMax: positive('pendingOpsMax', o.pendingOpsMax, 100_000),
+    fileBytesMax: positive('fileBytesMax', o.fileBytesMax, 64 * 1024 * 1024),
+  };
+}
+
+/** A harness limit was hit (not something Linux would report): the run is misconfigured or runaway. */
+export class VfsLimitError extends Error {
+  override readonly name = 'VfsLimitError';
+}
+
+// ---------------------------------------------------------------------------
+// Public shapes
+
+/** Positional I/O (pread/pwrite): not in SyncFs, used by the fs/promises facade. */
+export interface PositionalFs {
+  pread(fd: Fd, maxBytes: number, positionBytes: number): Uint8Array;
+  pwrite(fd: Fd, data: Uint8Array, positionBytes: number): number;
+}
+
+/** What the VFS knows about an open fd (for fault injection and traces). */
+export interface FdInfo {
+  readonly fd: Fd;
+  readonly id: InodeId;
+  readonly type: NodeType;
+  readonly readable: boolean;
+  readonly writable: boolean;
+  readonly append: boolean;
+  readonly positionBytes: number;
+  /** current path, or undefined once unlinked */
+  readonly path: string | undefined;
+}
+
+/** Everything crash images are built from. Shared structures: treat as read-only. */
+export interface CrashSource {
+  readonly personality: Personality;
+  readonly durable: DurableState;
+  readonly log: readonly LogEntry[];
+}
+
+interface InodeMeta {
+  readonly type: NodeType;
+  readonly modeBits: number;
+}
+
+interface ParentRef {
+  readonly parentId: InodeId;
+  readonly name: string;
+}
+
+interface FdState {
+  readonly id: InodeId;
+  readonly type: NodeType;
+  readonly readable: boolean;
+  readonly writable: boolean;
+  readonly append: boolean;
+  positionBytes: number;
+}
+
+/** An immutable capture of a whole VFS; `Vfs.fromSnapshot` forks it, `crash.ts` builds images from it. */
+export interface VfsSnapshot extends CrashSource {
+  readonly options: ResolvedVfsOptions;
+  readonly nextId: InodeId;
+  readonly nextSeq: number;
+  readonly volatile: {
+    readonly dirs: ReadonlyMap<InodeId, DirTable>;
+    readonly parents: ReadonlyMap<InodeId, ParentRef>;
+    readonly inodes: ReadonlyMap<InodeId, InodeMeta>;
+    readonly contents: ReadonlyMap<InodeId, Uint8Array>;
+  };
+  readonly fds: ReadonlyMap<Fd, Readonly<FdState>>;
+}
+
+// ---------------------------------------------------------------------------
+
+const ROOT_ID: InodeId = 1;
+const FIRST_FD = 3;
+const DIR_SIZE_BYTES = 4096; // what ext4 reports for a small directory
+const PATH_DEPTH_MAX = 4096;
+const MEM_ROOT = '/root';
+const MEM_ORPHANS = '/orphans';
+const O_ACCMODE = 0o3;
+/** Files up to this size keep an up-to-date immutable copy on every write (reads and snapshots skip memfs). */
+const CACHE_PATCH_BYTES_MAX = 64 * 1024;
+
+/** A mutable state whose tables and buffers are immutable (replaced on change). */
+class TableState implements ApplyTarget, DurableState {
+  constructor(
+    readonly rootId: InodeId,
+    readonly dirs: Map<InodeId, DirTable>,
+    readonly files: Map<InodeId, Uint8Array>,
+  ) {}
+  getDir(id: InodeId): DirTable | undefined {
+    return this.dirs.get(id);
+  }
+  setDir(id: InodeId, table: DirTable): void {
+    this.dirs.set(id, table);
+  }
+  getFile(id: InodeId): Uint8Array | undefined {
+    return this.files.get(id);
+  }
+  setFile(id: InodeId, bytes: Uint8Array): void {
+    this.files.set(id, bytes);
+  }
+  copy(): TableState {
+    return new TableState(this.rootId, new Map(this.dirs), new Map(this.files));
+  }
+}
+
+interface Lookup {
+  /** normalised path, for messages and op descriptions */
+  readonly path: string;
+  /** the directory slot the final component names; undefined for "/" and a final "." or ".." */
+  readonly slot: ParentRef | undefined;
+  readonly finalDot: '.' | '..' | undefined;
+  readonly entry: DirEntryRef | undefined;
+  readonly trailingSlash: boolean;
+}
+
+interface MemState {
+  readonly vol: Volume;
+  /** one memfs fd per open file inode, shared by the VFS's fds on it */
+  readonly memFds: Map<InodeId, { memFd: number; refs: number }>;
+}
+
+function fail(code: Errno, syscall: string, path?: string, detail?: string): never {
+  throw new FsError(code, syscall, path, detail);
+}
+
+export class Vfs implements SyncFs, PositionalFs {
+  readonly personality: Personality;
+  readonly options: ResolvedVfsOptions;
+  private nextId: InodeId;
+  private nextSeq: number;
+  private durable: TableState;
+  private log: LogEntry[];
+  private readonly vDirs: Map<InodeId, DirTable>;
+  private readonly vParent: Map<InodeId, ParentRef>;
+  private readonly inodes: Map<InodeId, InodeMeta>;
+  /** Immutable copies of file contents; valid for every live file not in `dirty`. */
+  private readonly vContent: Map<InodeId, Uint8Array>;
+  private readonly dirty = new Set<InodeId>();
+  private readonly fds: Map<Fd, FdState>;
+  private mem: MemState | undefined;
+
+  private constructor(options: ResolvedVfsOptions, s: {
+    nextId: InodeId; nextSeq: number; durable: TableState; log: LogEntry[];
+    vDirs: Map<InodeId, DirTable>; vParent: Map<InodeId, ParentRef>; inodes: Map<InodeId, InodeMeta>;
+    vContent: Map<InodeId, Uint8Array>; fds: Map<Fd, FdState>;
+  }) {
+    this.options = options;
+    this.personality = options.personality;
+    this.nextId = s.nextId;
+    this.nextSeq = s.nextSeq;
+    this.durable = s.durable;
+    this.log = s.log;
+    this.vDirs = s.vDirs;
+    this.vParent = s.vParent;
+    this.inodes = s.inodes;
+    this.vContent = s.vContent;
+    this.fds = s.fds;
+  }
+
+  /** An empty file system: just "/" (durable). */
+  static create(opts: VfsOptions): Vfs {
+    return Vfs.fromImage({ dirs: ['/'], files: new Map() }, opts);
+  }
+
+  /**
+   * A VFS whose durable and volatile states both equal `image` (empty log, no
+   * open fds): the disk after a crash, for recovery to run on. Builds its memfs
+   * volume now.
+   */
+  static fromImage(image: DiskImage, opts: VfsOptions): Vfs {
+    const options = resolveOptions(opts);
+    const ids = new Map<string, InodeId>([['/', ROOT_ID]]);
+    const dirs = new Map<InodeId, DirTable>();
+    const files = new Map<InodeId, Uint8Array>();
+    const parents = new Map<InodeId, ParentRef>();
+    const inodes = new Map<InodeId, InodeMeta>([[ROOT_ID, { type: 'dir', modeBits: 0o755 }]]);
+    const tables = new Map<InodeId, Map<string, DirEntryRef>>([[ROOT_ID, new Map()]]);
+    let nextId = ROOT_ID + 1;
+    const attach = (path: string, type: NodeType): InodeId => {
+      const { parent, name } = splitImagePath(path);
+      const parentId = ids.get(parent);
+      if (parentId === undefined) throw new RangeError(`fromImage: ${path} has no parent directory ${parent} in image.dirs`);
+      if (ids.has(path)) throw new RangeError(`fromImage: ${path} appears twice`);
+      const id = nextId++;
+      ids.set(path, id);
+      (tables.get(parentId) as Map<string, DirEntryRef>).set(name, { id, type });
+      parents.set(id, { parentId, name });
+      inodes.set(id, { type, modeBits: type === 'dir' ? 0o700 : 0o600 });
+      return id;
+    };
+    if (image.dirs[0] !== '/') throw new RangeError('fromImage: image.dirs must start with "/"');
+    for (const d of image.dirs.slice(1)) tables.set(attach(d, 'dir'), new Map());
+    for (const [p, bytes] of image.files) {
+      if (!(bytes instanceof Uint8Array)) throw new RangeError(`fromImage: content of ${p} is not a Uint8Array`);
+      files.set(attach(p, 'file'), bytes);
+    }
+    for (const [id, t] of tables) dirs.set(id, t);
+    const vfs = new Vfs(options, {
+      nextId, nextSeq: 1, durable: new TableState(ROOT_ID, dirs, files), log: [],
+      vDirs: new Map(dirs), vParent: parents, inodes, vContent: new Map(files), fds: new Map(),
+    });
+    vfs.memState();
+    return vfs;
+  }
+
+  /** A live VFS continuing independently from `s` (memfs is rebuilt when first needed). */
+  static fromSnapshot(s: VfsSnapshot): Vfs {
+    const fds = new Map<Fd, FdState>();
+    for (const [fd, f] of s.fds) fds.set(fd, { ...f });
+    return new Vfs(s.options, {
+      nextId: s.nextId, nextSeq: s.nextSeq,
+      durable: new TableState(s.durable.rootId, new Map(s.durable.dirs), new Map(s.durable.files)),
+      log: s.log.slice(),
+      vDirs: new Map(s.volatile.dirs), vParent: new Map(s.volatile.parents), inodes: new Map(s.volatile.inodes),
+      vContent: new Map(s.volatile.contents), fds,
+    });
+  }
+
+  // -------------------------------------------------------------------------
+  // SyncFs
+
+  stat(path: string): FileStat {
+    const lk = this.lookup(path, 'stat');
+    if (lk.entry === undefined) fail('ENOENT', 'stat', lk.path);
+    if (lk.trailingSlash && lk.entry.type === 'file') fail('ENOTDIR', 'stat', lk.path);
+    return this.statOf(lk.entry.id);
+  }
+
+  /** Same as stat: the VFS has no symbolic links. */
+  lstat(path: string): FileStat {
+    const lk = this.lookup(path, 'lstat');
+    if (lk.entry === undefined) fail('ENOENT', 'lstat', lk.path);
+    if (lk.trailingSlash && lk.entry.type === 'file') fail('ENOTDIR', 'lstat', lk.path);
+    return this.statOf(lk.entry.id);
+  }
+
+  open(path: string, flags: number, mode = 0o666): Fd {
+    if (!Number.isSafeInteger(flags) || flags < 0) fail('EINVAL', 'open', String(path), `invalid flags ${flags}`);
+    const acc = flags & O_ACCMODE;
+    if (acc !== O_RDONLY && acc !== O_WRONLY && acc !== O_RDWR) fail('EINVAL', 'open', String(path), `invalid access mode ${acc}`);
+    if (this.fds.size >= this.options.openFilesMax) fail('EMFILE', 'open', String(path));
+    const lk = this.lookup(path, 'open');
+    let entry = lk.entry;
+    if (entry !== undefined) {
+      if ((flags & O_CREAT) !== 0 && (flags & O_EXCL) !== 0) fail('EEXIST', 'open', lk.path);
+      if (entry.type === 'dir') {
+        if (acc !== O_RDONLY || (flags & (O_CREAT | O_TRUNC)) !== 0) fail('EISDIR', 'open', lk.path);
+      } else if (lk.trailingSlash || (flags & O_DIRECTORY) !== 0) {
+        fail('ENOTDIR', 'open', lk.path);
+      }
+    } else {
+      if ((flags & O_CREAT) === 0) fail('ENOENT', 'open', lk.path);
+      if (lk.trailingSlash) fail('EISDIR', 'open', lk.path);
+      const slot = lk.slot as ParentRef; // only "/", "." and ".." lack a slot, and they always exist
+      entry = { id: this.createNode(slot, 'file', mode, lk.path), type: 'file' };
+    }
+    const fd = this.lowestFreeFd();
+    const state: FdState = {
+      id: entry.id, type: entry.type, positionBytes: 0,
+      readable: acc !== O_WRONLY, writable: acc !== O_RDONLY, append: (flags & O_APPEND) !== 0,
+    };
+    this.fds.set(fd, state);
+    if (entry.type === 'file') {
+      this.acquireMemFd(entry.id);
+      if ((flags & O_TRUNC) !== 0 && lk.entry !== undefined) this.truncateFile(entry.id, lk.path);
+    }
+    return fd;
+  }
+
+  fstat(fd: Fd): FileStat {
+    return this.statOf(this.fdState(fd, 'fstat').id);
+  }
+
+  read(fd: Fd, maxBytes: number): Uint8Array {
+    const f = this.readableFd(fd, 'read', maxBytes);
+    const out = this.readAt(f.id, maxBytes, f.positionBytes);
+    f.positionBytes += out.length;
+    return out;
+  }
+
+  pread(fd: Fd, maxBytes: number, positionBytes: number): Uint8Array {
+    const f = this.readableFd(fd, 'pread', maxBytes);
+    if (!Number.isSafeInteger(positionBytes) || positionBytes < 0) fail('EINVAL', 'pread', undefined, `invalid position ${positionBytes}`);
+    return this.readAt(f.id, maxBytes, positionBytes);
+  }
+
+  write(fd: Fd, data: Uint8Array): number {
+    const f = this.writableFd(fd, 'write', data);
+    const at = f.append ? this.sizeOf(f.id) : f.positionBytes;
+    const n = this.writeAt(f.id, data, at, 'write');
+    f.positionBytes = at + n;
+    return n;
+  }
+
+  /** Linux quirk kept: on an O_APPEND fd, pwrite appends. */
+  pwrite(fd: Fd, data: Uint8Array, positionBytes: number): number {
+    const f = this.writableFd(fd, 'pwrite', data);
+    if (!Number.isSafeInteger(positionBytes) || positionBytes < 0) fail('EINVAL', 'pwrite', undefined, `invalid position ${positionBytes}`);
+    return this.writeAt(f.id, data, f.append ? this.sizeOf(f.id) : positionBytes, 'pwrite');
+  }
+
+  fsync(fd: Fd): void {
+    const f = this.fdState(fd, 'fsync');
+    this.markDurableForFsync(f.id, f.type);
+    this.fold();
+  }
+
+  close(fd: Fd): void {
+    const f = this.fdState(fd, 'close');
+    this.fds.delete(fd);
+    if (f.type === 'file') this.releaseMemFd(f.id);
+    this.forgetIfGone(f.id);
+  }
+
+  getdents(fd: Fd): DirEntry[] {
+    const f = this.fdState(fd, 'getdents');
+    if (f.type !== 'dir') fail('ENOTDIR', 'getdents');
+    const out: DirEntry[] = [];
+    for (const [name, e] of this.vDirs.get(f.id) ?? EMPTY_TABLE) out.push({ name, isDirectory: e.type === 'dir' });
+    return out;
+  }
+
+  mkdir(path: string, mode: number): void {
+    const lk = this.lookup(path, 'mkdir');
+    if (lk.entry !== undefined || lk.slot === undefined) fail('EEXIST', 'mkdir', lk.path);
+    this.createNode(lk.slot, 'dir', mode, lk.path);
+  }
+
+  unlink(path: string): void {
+    const lk = this.lookup(path, 'unlink');
+    if (lk.entry === undefined) fail('ENOENT', 'unlink', lk.path);
+    if (lk.entry.type === 'dir' || lk.slot === undefined) fail('EISDIR', 'unlink', lk.path);
+    if (lk.trailingSlash) fail('ENOTDIR', 'unlink', lk.path);
+    this.removeNode(lk.slot, lk.entry, lk.path);
+  }
+
+  rmdir(path: string): void {
+    const lk = this.lookup(path, 'rmdir');
+    if (lk.entry === undefined) fail('ENOENT', 'rmdir', lk.path);
+    if (lk.entry.type !== 'dir') fail('ENOTDIR', 'rmdir', lk.path);
+    if (lk.finalDot === '..') fail('ENOTEMPTY', 'rmdir', lk.path);
+    if (lk.slot === undefined) fail('EINVAL', 'rmdir', lk.path, lk.finalDot === '.' ? undefined : 'device or resource busy');
+    if ((this.vDirs.get(lk.entry.id) ?? EMPTY_TABLE).size > 0) fail('ENOTEMPTY', 'rmdir', lk.path);
+    this.removeNode(lk.slot, lk.entry, lk.path);
+  }
+
+  rename(from: string, to: string): void {
+    const src = this.lookup(from, 'rename');
+    const dst = this.lookup(to, 'rename');
+    // Linux says EBUSY for "/", "." and ".."; Errno has no EBUSY.
+    if (src.slot === undefined || dst.slot === undefined) fail('EINVAL', 'rename', src.path, 'device or resource busy');
+    if (src.entry === undefined) fail('ENOENT', 'rename', src.path);
+    const moving = src.entry;
+    if (moving.type === 'dir' && this.isAncestorOrSelf(moving.id, dst.slot.parentId)) fail('EINVAL', 'rename', src.path);
+    if (moving.type === 'file' && (src.trailingSlash || dst.trailingSlash)) fail('ENOTDIR', 'rename', src.path);
+    const target = dst.entry;
+    if (target !== undefined && target.type === 'dir' && this.isAncestorOrSelf(target.id, src.slot.parentId)) fail('ENOTEMPTY', 'rename', dst.path);
+    if (target?.id === moving.id) return; // same inode: Linux does nothing
+    if (target !== undefined) {
+      if (moving.type === 'dir' && target.type === 'file') fail('ENOTDIR', 'rename', dst.path);
+      if (moving.type === 'file' && target.type === 'dir') fail('EISDIR', 'rename', dst.path);
+      if (target.type === 'dir' && (this.vDirs.get(target.id) ?? EMPTY_TABLE).size > 0) fail('ENOTEMPTY', 'rename', dst.path);
+    }
+    this.checkLogRoom();
+    const m = this.memState();
+    m.vol.renameSync(this.memPath(moving.id), this.memPathOfSlot(dst.slot));
+    this.setVolatileEntry(src.slot, undefined);
+    this.setVolatileEntry(dst.slot, moving);
+    this.vParent.set(moving.id, dst.slot);
+    if (target !== undefined) this.detach(target);
+    this.append({
+      kind: 'rename', seq: this.nextSeq++, id: moving.id, type: moving.type,
+      fromParentId: src.slot.parentId, fromName: src.slot.name, toParentId: dst.slot.parentId, toName: dst.slot.name,
+      fromPath: src.path, toPath: dst.path,
+    });
+  }
+
+  // -------------------------------------------------------------------------
+  // Harness API
+
+  /** Makes everything durable (sync(2) for the whole VFS). */
+  syncAll(): void {
+    this.log = this.log.map((e) => (e.durable ? e : { ...e, durable: true }));
+    this.fold();
+  }
+
+  /** What survives any crash now. */
+  durableImage(): DiskImage {
+    return imageOf(this.durable);
+  }
+
+  /** What reads see now (reachable tree). */
+  volatileImage(): DiskImage {
+    this.refreshContents();
+    return imageOf({ rootId: ROOT_ID, getDir: (id) => this.vDirs.get(id), getFile: (id) => this.vContent.get(id) });
+  }
+
+  /** The pending log (copy; entries are immutable). */
+  pendingLog(): readonly LogEntry[] {
+    return this.log.slice();
+  }
+
+  /** One line per pending op, in issue order (`#7 write /d/x @0 +120B`). */
+  describePending(): string[] {
+    return this.log.map((e) => describeOp(e.op) + (e.durable ? ' (durable)' : ''));
+  }
+
+  /** The inputs of crash.ts, detached from later changes to this VFS. */
+  crashSource(): CrashSource {
+    return { personality: this.personality, durable: this.durable.copy(), log: this.log.slice() };
+  }
+
+  /** An immutable capture of the whole VFS (shares buffers and tables; O(files) map copies). */
+  snapshot(): VfsSnapshot {
+    this.refreshContents();
+    const fds = new Map<Fd, Readonly<FdState>>();
+    for (const [fd, f] of this.fds) fds.set(fd, Object.freeze({ ...f }));
+    return Object.freeze({
+      personality: this.personality,
+      options: this.options,
+      nextId: this.nextId,
+      nextSeq: this.nextSeq,
+      durable: this.durable.copy(),
+      log: this.log.slice(),
+      volatile: Object.freeze({
+        dirs: new Map(this.vDirs), parents: new Map(this.vParent), inodes: new Map(this.inodes),
+        contents: new Map(this.vContent),
+      }),
+      fds,
+    });
+  }
+
+  /** Fd details, or undefined for an fd that is not open. */
+  fdInfo(fd: Fd): FdInfo | undefined {
+    const f = this.fds.get(fd);
+    if (f === undefined) return undefined;
+    return {
+      fd, id: f.id, type: f.type, readable: f.readable, writable: f.writable, append: f.append,
+      positionBytes: f.positionBytes, path: this.currentPath(f.id),
+    };
+  }
+
+  /** Size of an open file (bytes). */
+  fdSizeBytes(fd: Fd): number {
+    return this.sizeOf(this.fdState(fd, 'fstat').id);
+  }
+
+  /**
+   * Rule 11: an fsync of this fd failed, so the file's pending data ops are
+   * dropped for good (reads still see them). Returns how many ops were dropped.
+   */
+  discardUnsyncedData(fd: Fd): number {
+    const f = this.fdState(fd, 'fsync');
+    const before = this.log.length;
+    this.log = this.log.filter((e) => !(isDataOp(e.op) && e.op.id === f.id && !e.durable));
+    return before - this.log.length;
+  }
+
+  /** Content hash of the durable image (cheap identity for tests and traces). */
+  durableHash(): string {
+    return imageHash(this.durableImage());
+  }
+
+  // -------------------------------------------------------------------------
+  // Durability
+
+  private markDurableForFsync(id: InodeId, type: NodeType): void {
+    switch (this.personality) {
+      case 'ordered':
+        this.log = this.log.map((e) => (e.durable ? e : { ...e, durable: true }));
+        return;
+      case 'ext4-ordered': {
+        let entryUpTo = this.bindingSeq(id);
+        if (type === 'dir') {
+          for (const e of this.log) if (!isDataOp(e.op) && opDirs(e.op).includes(id)) entryUpTo = Math.max(entryUpTo, e.op.seq);
+        }
+        this.log = this.log.map((e) => {
+          if (e.durable) return e;
+          const hit = isDataOp(e.op) ? e.op.id === id : e.op.seq <= entryUpTo;
+          return hit ? { ...e, durable: true } : e;
+        });
+        return;
+      }
+      case 'strict-posix':
+        this.log = this.log.map((e) => {
+          if (e.durable) return e;
+          if (isDataOp(e.op)) return e.op.id === id ? { ...e, durable: true } : e;
+          if (type !== 'dir') return e;
+          const dirs = opDirs(e.op);
+          if (!dirs.includes(id) || e.syncedDirs.includes(id)) return e;
+          const syncedDirs = [...e.syncedDirs, id];
+          return { op: e.op, syncedDirs, durable: dirs.every((d) => syncedDirs.includes(d)) };
+        });
+        return;
+    }
+  }
+
+  /** ext4 rule 4: seq of the latest pending entry op binding a component of id's current path (0 if none). */
+  private bindingSeq(id: InodeId): number {
+    const wanted = new Set<string>();
+    let cur = id;
+    for (let depth = 0; ; depth++) {
+      const p = this.vParent.get(cur);
+      if (p === undefined) break;
+      if (depth > PATH_DEPTH_MAX) throw new Error(`vfs invariant: parent chain of inode ${id} loops`);
+      wanted.add(`${slotKey(p.parentId, p.name)}>${cur}`);
+      cur = p.parentId;
+    }
+    if (cur !== ROOT_ID) return 0; // unlinked somewhere up the chain: nothing binds it
+    let upTo = 0;
+    for (const e of this.log) {
+      const op = e.op;
+      if (op.kind === 'link' && wanted.has(`${slotKey(op.parentId, op.name)}>${op.id}`)) upTo = op.seq;
+      else if (op.kind === 'rename' && wanted.has(`${slotKey(op.toParentId, op.toName)}>${op.id}`)) upTo = op.seq;
+    }
+    return upTo;
+  }
+
+  /**
+   * Moves durable log entries into the durable state, in issue order, when they
+   * commute with every earlier non-durable entry (model.ts); the rest stay in
+   * the log (only strict-posix can leave durable entries behind).
+   */
+  private fold(): void {
+    if (!this.log.some((e) => e.durable)) return;
+    const blockedSlots = new Set<string>();
+    const blockedFiles = new Set<InodeId>();
+    const kept: LogEntry[] = [];
+    for (const e of this.log) {
+      if (isDataOp(e.op)) {
+        if (e.durable && !blockedFiles.has(e.op.id)) {
+          applyOp(this.durable, e.op);
+          continue;
+        }
+        blockedFiles.add(e.op.id);
+      } else {
+        const slots = opSlots(e.op);
+        if (e.durable && !slots.some((s) => blockedSlots.has(s))) {
+          applyOp(this.durable, e.op);
+          continue;
+        }
+        for (const s of slots) blockedSlots.add(s);
+      }
+      kept.push(e);
+    }
+    this.log = kept;
+  }
+
+  private append(op: PendingOp): void {
+    this.log.push({ op, durable: false, syncedDirs: [] });
+  }
+
+  private checkLogRoom(): void {
+    if (this.log.length >= this.options.pendingOpsMax) {
+      throw new VfsLimitError(`pending log full: ${this.log.length} ops (pendingOpsMax); fsync more, call syncAll(), or raise the limit`);
+    }
+  }
+
+  // -------------------------------------------------------------------------
+  // Namespace
+
+  private lookup(path: string, syscall: string): Lookup {
+    if (typeof path !== 'string') fail('EINVAL', syscall, String(path), 'path must be a string');
+    if (path.length === 0) fail('ENOENT', syscall, path);
+    if (path.includes('\0')) fail('EINVAL', syscall, path.replaceAll('\0', '\\0'), 'path contains a NUL byte');
+    const parts = path.split('/').filter((p) => p.length > 0);
+    const trailingSlash = path.endsWith('/') && parts.length > 0;
+    let dirId = ROOT_ID;
+    let dirPath = '/';
+    for (let i = 0; i < parts.length - 1; i++) {
+      const name = parts[i] as string;
+      if (name === '.') continue;
+      if (name === '..') {
+        const p = this.vParent.get(dirId);
+        if (p !== undefined) {
+          dirId = p.parentId;
+          dirPath = this.currentPath(dirId) ?? '/';
+        }
+        continue;
+      }
+      const e = (this.vDirs.get(dirId) ?? EMPTY_TABLE).get(name);
+      if (e === undefined) fail('ENOENT', syscall, path);
+      if (e.type !== 'dir') fail('ENOTDIR', syscall, path);
+      dirId = e.id;
+      dirPath = joinPath(dirPath, name);
+    }
+    const last = parts[parts.length - 1];
+    if (last === undefined) return { path: '/', slot: undefined, finalDot: undefined, entry: { id: ROOT_ID, type: 'dir' }, trailingSlash: false };
+    if (last === '.' || last === '..') {
+      const id = last === '.' ? dirId : (this.vParent.get(dirId)?.parentId ?? ROOT_ID);
+      return { path: joinPath(dirPath, last), slot: undefined, finalDot: last, entry: { id, type: 'dir' }, trailingSlash };
+    }
+    return {
+      path: joinPath(dirPath, last),
+      slot: { parentId: dirId, name: last },
+      finalDot: undefined,
+      entry: (this.vDirs.get(dirId) ?? EMPTY_TABLE).get(last),
+      trailingSlash,
+    };
+  }
+
+  private createNode(slot: ParentRef, type: NodeType, mode: number, path: string): InodeId {
+    if (!Number.isSafeInteger(mode) || mode < 0) fail('EINVAL', type === 'dir' ? 'mkdir' : 'open', path, `invalid mode ${mode}`);
+    this.checkLogRoom();
+    const m = this.memState();
+    const id = this.nextId++;
+    const memPath = this.memPathOfSlot(slot);
+    if (type === 'dir') {
+      m.vol.mkdirSync(memPath, { mode: 0o777 });
+      this.vDirs.set(id, EMPTY_TABLE);
+    } else {
+      m.vol.writeFileSync(memPath, EMPTY_BYTES, { mode: 0o666 });
+      this.vContent.set(id, EMPTY_BYTES);
+    }
+    this.inodes.set(id, { type, modeBits: mode & 0o7777 });
+    this.setVolatileEntry(slot, { id, type });
+    this.vParent.set(id, slot);
+    this.append({ kind: 'link', seq: this.nextSeq++, parentId: slot.parentId, name: slot.name, id, type, path });
+    return id;
+  }
+
+  private removeNode(slot: ParentRef, entry: DirEntryRef, path: string): void {
+    this.checkLogRoom();
+    const m = this.memState();
+    const memPath = this.memPathOfSlot(slot);
+    if (entry.type === 'dir') m.vol.rmdirSync(memPath);
+    else m.vol.unlinkSync(memPath);
+    this.setVolatileEntry(slot, undefined);
+    this.detach(entry);
+    this.append({ kind: 'unlink', seq: this.nextSeq++, parentId: slot.parentId, name: slot.name, id: entry.id, type: entry.type, path });
+  }
+
+  /** An inode lost its only name: forget it unless an fd still holds it. */
+  private detach(entry: DirEntryRef): void {
+    this.vParent.delete(entry.id);
+    if (entry.type === 'dir') this.vDirs.delete(entry.id);
+    this.forgetIfGone(entry.id);
+  }
+
+  private forgetIfGone(id: InodeId): void {
+    if (this.vParent.has(id) || id === ROOT_ID) return;
+    for (const f of this.fds.values()) if (f.id === id) return;
+    this.inodes.delete(id);
+    this.vContent.delete(id);
+    this.dirty.delete(id);
+  }
+
+  private setVolatileEntry(slot: ParentRef, entry: DirEntryRef | undefined): void {
+    const next = new Map(this.vDirs.get(slot.parentId) ?? EMPTY_TABLE);
+    if (entry === undefined) next.delete(slot.name);
+    else next.set(slot.name, entry);
+    this.vDirs.set(slot.parentId, next);
+  }
+
+  private isAncestorOrSelf(ancestor: InodeId, id: InodeId): boolean {
+    let cur: InodeId | undefined = id;
+    for (let depth = 0; cur !== undefined; depth++) {
+      if (cur === ancestor) return true;
+      if (depth > PATH_DEPTH_MAX) throw new Error(`vfs invariant: parent chain of inode ${id} loops`);
+      cur = this.vParent.get(cur)?.parentId;
+    }
+    return false;
+  }
+
+  /** Current path of a linked inode, undefined once unlinked (or under an unlinked dir). */
+  private currentPath(id: InodeId): string | undefined {
+    const names: string[] = [];
+    let cur = id;
+    for (let depth = 0; cur !== ROOT_ID; depth++) {
+      const p = this.vParent.get(cur);
+      if (p === undefined) return undefined;
+      if (depth > PATH_DEPTH_MAX) throw new Error(`vfs invariant: parent chain of inode ${id} loops`);
+      names.push(p.name);
+      cur = p.parentId;
+    }
+    return '/' + names.reverse().join('/');
+  }
+
+  private statOf(id: InodeId): FileStat {
+    const meta = this.inodes.get(id);
+    if (meta === undefined) throw new Error(`vfs invariant: inode ${id} has no metadata`);
+    const isDir = meta.type === 'dir';
+    return { isFile: !isDir, isDirectory: isDir, sizeBytes: isDir ? DIR_SIZE_BYTES : this.sizeOf(id), mode: meta.modeBits };
+  }
+
+  // -------------------------------------------------------------------------
+  // Fds and file contents
+
+  private fdState(fd: Fd, syscall: string): FdState {
+    const f = typeof fd === 'number' ? this.fds.get(fd) : undefined;
+    if (f === undefined) fail('EBADF', syscall);
+    return f;
+  }
+
+  private readableFd(fd: Fd, syscall: string, maxBytes: number): FdState {
+    const f = this.fdState(fd, syscall);
+    if (!f.readable) fail('EBADF', syscall);
+    if (f.type === 'dir') fail('EISDIR', syscall);
+    if (!Number.isSafeInteger(maxBytes) || maxBytes < 0) fail('EINVAL', syscall, undefined, `invalid length ${maxBytes}`);
+    return f;
+  }
+
+  private writableFd(fd: Fd, syscall: string, data: Uint8Array): FdState {
+    const f = this.fdState(fd, syscall);
+    if (!f.writable || f.type === 'dir') fail('EBADF', syscall);
+    if (!(data instanceof Uint8Array)) fail('EINVAL', syscall, undefined, 'data must be a Uint8Array');
+    return f;
+  }
+
+  private lowestFreeFd(): Fd {
+    let fd = FIRST_FD;
+    while (this.fds.has(fd)) fd++;
+    return fd;
+  }
+
+  private readAt(id: InodeId, maxBytes: number, positionBytes: number): Uint8Array {
+    const n = Math.max(0, Math.min(maxBytes, this.sizeOf(id) - positionBytes));
+    const out = new Uint8Array(n);
+    if (n === 0) return out;
+    const clean = this.dirty.has(id) ? undefined : this.vContent.get(id);
+    if (clean !== undefined) {
+      out.set(clean.subarray(positionBytes, positionBytes + n));
+      return out;
+    }
+    const got = this.memState().vol.readSync(this.memFd(id), out, 0, n, positionBytes);
+    if (got !== n) throw new Error(`vfs invariant: memfs read ${got} of ${n} bytes`);
+    return out;
+  }
+
+  private writeAt(id: InodeId, data: Uint8Array, positionBytes: number, syscall: string): number {
+    if (data.length === 0) return 0;
+    if (positionBytes + data.length > this.options.fileBytesMax) fail('ENOSPC', syscall, this.currentPath(id), `file would exceed fileBytesMax (${this.options.fileBytesMax} bytes)`);
+    this.checkLogRoom();
+    this.memState().vol.writeSync(this.memFd(id), data, 0, data.length, positionBytes);
+    const bytes = data.slice();
+    const clean = this.dirty.has(id) ? undefined : this.vContent.get(id);
+    if (clean !== undefined && clean.length === 0 && positionBytes === 0) this.vContent.set(id, bytes); // whole-file write: share the op's copy
+    else if (clean !== undefined && Math.max(clean.length, positionBytes + bytes.length) <= CACHE_PATCH_BYTES_MAX) this.vContent.set(id, patchBytes(clean, positionBytes, bytes));
+    else this.dirty.add(id);
+    this.append({ kind: 'write', seq: this.nextSeq++, id, offsetBytes: positionBytes, bytes, path: this.currentPath(id) ?? `<unlinked inode ${id}>` });
+    return data.length;
+  }
+
+  /** O_TRUNC on an existing file; logged unless it cannot change any image. */
+  private truncateFile(id: InodeId, path: string): void {
+    const volatileBytes = this.sizeOf(id);
+    const durableBytes = this.durable.files.get(id)?.length ?? 0;
+    const pendingData = this.log.some((e) => isDataOp(e.op) && e.op.id === id);
+    if (volatileBytes === 0 && durableBytes === 0 && !pendingData) return;
+    this.checkLogRoom();
+    this.memState().vol.ftruncateSync(this.memFd(id), 0);
+    this.vContent.set(id, EMPTY_BYTES);
+    this.dirty.delete(id);
+    this.append({ kind: 'truncate', seq: this.nextSeq++, id, lenBytes: 0, path });
+  }
+
+  private sizeOf(id: InodeId): number {
+    const clean = this.dirty.has(id) ? undefined : this.vContent.get(id);
+    if (clean !== undefined) return clean.length;
+    return this.memState().vol.fstatSync(this.memFd(id)).size as number;
+  }
+
+  /** Brings the content cache up to date (only files written since the last refresh are read). */
+  private refreshContents(): void {
+    if (this.dirty.size === 0) return;
+    const m = this.memState();
+    for (const id of this.dirty) {
+      const fd = this.memFd(id);
+      const size = m.vol.fstatSync(fd).size as number;
+      const bytes = new Uint8Array(size);
+      if (size > 0) m.vol.readSync(fd, bytes, 0, size, 0);
+      this.vContent.set(id, bytes);
+    }
+    this.dirty.clear();
+  }
+
+  // -------------------------------------------------------------------------
+  // memfs
+
+  /** The memfs volume, built from the volatile state on first use after a fork. */
+  private memState(): MemState {
+    if (this.mem !== undefined) return this.mem;
+    const vol = new Volume();
+    vol.mkdirSync(MEM_ROOT, { mode: 0o777 });
+    const build = (dirId: InodeId, memDir: string, depth: number): void => {
+      if (depth > PATH_DEPTH_MAX) throw new Error('vfs invariant: directory tree too deep or cyclic');
+      for (const [name, e] of this.vDirs.get(dirId) ?? EMPTY_TABLE) {
+        const p = `${memDir}/${name}`;
+        if (e.type === 'dir') {
+          vol.mkdirSync(p, { mode: 0o777 });
+          build(e.id, p, depth + 1);
+        } else {
+          vol.writeFileSync(p, this.cleanContent(e.id), { mode: 0o666 });
+        }
+      }
+    };
+    build(ROOT_ID, MEM_ROOT, 0);
+    const memFds = new Map<InodeId, { memFd: number; refs: number }>();
+    for (const f of this.fds.values()) {
+      if (f.type !== 'file') continue;
+      const held = memFds.get(f.id);
+      if (held !== undefined) {
+        held.refs++;
+        continue;
+      }
+      const linked = this.currentPath(f.id);
+      let memFd: number;
+      if (linked !== undefined) {
+        memFd = vol.openSync(MEM_ROOT + linked, 'r+');
+      } else {
+        // Unlinked but still open: recreate it, open it, unlink it again.
+        if (!vol.existsSync(MEM_ORPHANS)) vol.mkdirSync(MEM_ORPHANS, { mode: 0o777 });
+        const p = `${MEM_ORPHANS}/${f.id}`;
+        vol.writeFileSync(p, this.cleanContent(f.id), { mode: 0o666 });
+        memFd = vol.openSync(p, 'r+');
+        vol.unlinkSync(p);
+      }
+      memFds.set(f.id, { memFd, refs: 1 });
+    }
+    this.mem = { vol, memFds };
+    return this.mem;
+  }
+
+  private cleanContent(id: InodeId): Uint8Array {
+    const c = this.vContent.get(id);
+    if (c === undefined || this.dirty.has(id)) throw new Error(`vfs invariant: no content for inode ${id} while rebuilding memfs`);
+    return c;
+  }
+
+  private memPath(id: InodeId): string {
+    const p = this.currentPath(id);
+    if (p === undefined) throw new Error(`vfs invariant: inode ${id} has no path`);
+    return p === '/' ? MEM_ROOT : MEM_ROOT + p;
+  }
+
+  private memPathOfSlot(slot: ParentRef): string {
+    const parent = this.memPath(slot.parentId);
+    return `${parent}/${slot.name}`;
+  }
+
+  private memFd(id: InodeId): number {
+    const held = this.memState().memFds.get(id);
+    if (held === undefined) throw new Error(`vfs invariant: inode ${id} is not open`);
+    return held.memFd;
+  }
+
+  private acquireMemFd(id: InodeId): void {
+    const m = this.memState();
+    const held = m.memFds.get(id);
+    if (held !== undefined) held.refs++;
+    else m.memFds.set(id, { memFd: m.vol.openSync(this.memPath(id), 'r+'), refs: 1 });
+  }
+
+  private releaseMemFd(id: InodeId): void {
+    const m = this.mem;
+    const held = m?.memFds.get(id);
+    if (m === undefined || held === undefined) return; // memfs not built since the fork: nothing held
+    if (--held.refs > 0) return;
+    if (this.dirty.has(id)) {
+      // Keep the content cache complete for files that outlive their last fd.
+      const size = m.vol.fstatSync(held.memFd).size as number;
+      const bytes = new Uint8Array(size);
+      if (size > 0) m.vol.readSync(held.memFd, bytes, 0, size, 0);
+      this.vContent.set(id, bytes);
+      this.dirty.delete(id);
+    }
+    m.vol.closeSync(held.memFd);
+    m.memFds.delete(id);
+  }
+}
+
+function splitImagePath(path: string): { parent: string; name: string } {
+  if (!path.startsWith('/') || path.endsWith('/') || path.includes('//')) throw new RangeError(`fromImage: ${JSON.stringify(path)} is not a normalised absolute path`);
+  const i = path.lastIndexOf('/');
+  const name = path.slice(i + 1);
+  if (name === '.' || name === '..') throw new RangeError(`fromImage: ${JSON.stringify(path)} is not a normalised absolute path`);
+  return { parent: i === 0 ? '/' : path.slice(0, i), name };
+}
+
+export type { DataOp, EntryOp };
