@@ -225,6 +225,8 @@ const ARG_RENDERERS: Readonly<Record<string, (args: readonly TraceArg[]) => stri
   'fs.rename': ([from, to]) => `${String(from)} -> ${String(to)}`,
   'clock': ([toMs]) => `advance to ${String(toMs)}ms`,
   'sleep': ([untilMs]) => `until ${String(untilMs)}ms`,
+  'updated': ([watch, woken]) => `${String(watch)} (woke ${String(woken)})`,
+  'store': ([cell, woken]) => `${String(cell)} (woke ${String(woken)})`,
   'log': ([level, msg, ...kv]) => {
     let s = `${String(level)} ${JSON.stringify(msg)}`;
     for (let i = 0; i + 1 < kv.length; i += 2) s += ` ${String(kv[i])}=${String(kv[i + 1])}`;

@@ -44,6 +44,8 @@ export class Task implements CtxTask {
   readonly ops: PendingOp[] = [];
   /** Between a settlement and the next park/end. */
   running = false;
+  /** The step whose settlement last resumed this task (-1: never). */
+  wokenAtStep = -1;
   outcome: TaskOutcome | undefined;
   readonly rootCtx: SimCtx;
 
@@ -361,10 +363,18 @@ export class Scheduler {
     if (this.inSectionBody) {
       throw new EnvUsageError(`${op.task.name}: ${op.opName} called inside a lock section body (bodies are synchronous and make no waiting Env calls)`);
     }
+    const task = op.task;
+    // A task parked before this step began runs no code now: someone else holds its Ctx.
+    if (!task.running && task.wokenAtStep !== this.stepCount) {
+      throw new EnvUsageError(
+        `${op.opName} with the Ctx of task ${task.name}, which is parked: a Ctx must only be used by its own task ` +
+          '(a spawned task gets its own Ctx; derive cancellable ones inside it with withCancel)',
+      );
+    }
     op.seq = this.nextOpSeq++;
     op.source = this.trace.callerSource();
-    op.task.ops.push(op);
-    this.park(op.task);
+    task.ops.push(op);
+    this.park(task);
     return op.promise;
   }
 
@@ -417,6 +427,7 @@ export class Scheduler {
   }
 
   wake(task: Task): void {
+    task.wokenAtStep = this.stepCount;
     if (task.running) return;
     task.running = true;
     this.runningCount++;
