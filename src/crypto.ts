@@ -12,8 +12,8 @@
  * machine, and simulations re-run the same deterministic workloads thousands of
  * times, so both are memoized in bounded FIFO maps keyed by their full inputs
  * (signing is deterministic in RFC 8032, so a memoized signature is the signature).
- * Measured in test/codec/crypto.test.ts: a memo hit costs a few µs (building the hex
- * key), i.e. several hundred times cheaper than a miss. The memo holds pure
+ * Measured in test/codec/crypto.test.ts: 20 sign+verify pairs take ≈ 55 ms cold and
+ * ≈ 0.2 ms warm (a hit costs ≈ 6 µs, mostly building the hex key): ≈ 250× cheaper. The memo holds pure
  * function results only, so it cannot leak state between runs.
  */
 import { createHash } from 'node:crypto';
