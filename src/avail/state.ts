@@ -224,8 +224,13 @@ export class AvailState {
   }
 
   /** ProduceBlock (spec §9.2): a new block on the own lane; its file is written later by the persist loop. */
-  async produceBlock(ctx: Ctx, payload: Payload): Promise<SignedLaneProposal> {
-    const lane = this.core.key.publicKey;
+  produceBlock(ctx: Ctx, payload: Payload): Promise<SignedLaneProposal> {
+    return this.produceBlockWith(ctx, this.core.key, payload);
+  }
+
+  /** The reference's test-only `produceBlock(key, payload)`: produce on `key`'s lane, signed by `key`. */
+  async produceBlockWith(ctx: Ctx, key: SigningKey, payload: Payload): Promise<SignedLaneProposal> {
+    const lane = key.publicKey;
     const payloadHash = payloadHashOf(payload);
     return this.section(ctx, (inner, ctl) => {
       const q = inner.blocks.get(lane);
@@ -238,7 +243,7 @@ export class AvailState {
         parentHash = headerHash(prev.block.header);
       }
       const block: Block = { header: { lane, blockNumber: q.next, parentHash, payloadHash }, payload };
-      const result = signLaneProposal(this.core.key, block);
+      const result = signLaneProposal(key, block);
       q.pushBack(result);
       ctl.updated();
       return result;

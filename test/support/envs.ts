@@ -32,7 +32,8 @@ export const nodeEnvFactory: EnvFactory = {
       stateDir,
       async cleanup() {
         await host.closeOpenFiles();
-        await rm(stateDir, { recursive: true, force: true });
+        // Tasks of a failed test may still be writing: retry on ENOTEMPTY.
+        await rm(stateDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 20 });
       },
     };
   },
