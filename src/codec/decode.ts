@@ -36,15 +36,11 @@ import type {
   View,
 } from '../types.js';
 import type { MsgKind, MsgMember } from './encode.js';
+import type { Decoded, PersistedWrapper } from './index.js';
 import { normalizeTimestamp } from './encode.js';
 import { isMessageName, messageType, type MessageName } from './schema.js';
 import { canonicalize, PROTO_PARSE_ERROR, Stage1Failure } from './wire.js';
 
-/** Outcome of a decode; the contract type lives in ./index.ts and is structurally identical. */
-type Decoded<T> =
-  | { readonly kind: 'value'; readonly value: T }
-  | { readonly kind: 'error'; readonly error: string }
-  | { readonly kind: 'abort'; readonly reason: string };
 
 // ---------------------------------------------------------------------------
 // Stage 1
@@ -429,7 +425,7 @@ export function decodeMsg(b: Uint8Array): Decoded<MsgMember> {
 }
 
 /** The A/B envelope: Stage 1 only (a wrapper has no semantic checks). An absent seq reads as 0. */
-export function decodeWrapper(b: Uint8Array): { ok: { seq: bigint; data: Uint8Array | undefined } } | { error: string } {
+export function decodeWrapper(b: Uint8Array): { ok: PersistedWrapper } | { error: string } {
   const o = stage1('PersistedWrapper', b);
   if (o instanceof Stage1Failure) return { error: PROTO_PARSE_ERROR };
   return { ok: { seq: bigOpt(o, 'seq') ?? 0n, data: bytesOpt(o, 'data') } };

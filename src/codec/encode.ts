@@ -38,6 +38,7 @@ import type {
   Timestamp,
   View,
 } from '../types.js';
+import type { PersistedWrapper } from './index.js';
 import { messageType, type MessageName } from './schema.js';
 
 // ---------------------------------------------------------------------------
@@ -289,7 +290,7 @@ export function encodePruneAnchor(a: PruneAnchor): Uint8Array {
 }
 
 /** The A/B envelope. `seq` is always written; `data` only when defined (present-empty allowed). */
-export function encodeWrapper(w: { readonly seq: bigint; readonly data: Uint8Array | undefined }): Uint8Array {
+export function encodeWrapper(w: PersistedWrapper): Uint8Array {
   const o: PObj = { seq: u64(w.seq, 'PersistedWrapper.seq') };
   if (w.data !== undefined) o['data'] = anyBytes(w.data, 'PersistedWrapper.data');
   return encodeWith('PersistedWrapper', o);
