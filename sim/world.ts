@@ -105,6 +105,11 @@ export interface World {
 
   /** The chosen task id of every step so far. */
   decisions(): number[];
+  /**
+   * Replay worlds: decisions of the list not used (yet). A replay whose run
+   * ended with decisions left over diverged from the recording.
+   */
+  replayDecisionsLeft(): number;
   setBeforeFsOp(hook: BeforeFsOpHook | undefined): void;
   /** fs primitives performed so far (crash points are 0 … this). */
   readonly fsOpsPerformed: number;
@@ -361,6 +366,7 @@ export function createWorld(opts: WorldOptions): World {
       return sched.status;
     },
     decisions: () => sched.decisions(),
+    replayDecisionsLeft: () => (opts.strategy?.kind === 'replay' ? opts.strategy.decisions.length - sched.step : 0),
     setBeforeFsOp: (hook) => {
       fs.beforeFsOp = hook;
     },

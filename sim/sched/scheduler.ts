@@ -199,6 +199,10 @@ export interface EnabledOpInfo {
 }
 
 const DEFAULT_YIELD_EVERY_STEPS = 2000;
+/** Live tasks at once; a spawn beyond is refused (a runaway spawner, not a workload). */
+export const LIVE_TASKS_MAX = 100_000;
+/** Pending Env calls of one task at once (several = Promise.all/race over Env promises). */
+export const PENDING_OPS_PER_TASK_MAX = 1_000;
 const DEFAULT_LIVELOCK_TRACE_LINES = 40;
 const ERROR_SUMMARY_CHARS_MAX = 200;
 
@@ -371,6 +375,9 @@ export class Scheduler {
           '(a spawned task gets its own Ctx; derive cancellable ones inside it with withCancel)',
       );
     }
+    if (task.ops.length >= PENDING_OPS_PER_TASK_MAX) {
+      throw new EnvUsageError(`${task.name}: more than ${PENDING_OPS_PER_TASK_MAX} pending Env calls at once`);
+    }
     op.seq = this.nextOpSeq++;
     op.source = this.trace.callerSource();
     task.ops.push(op);
@@ -387,6 +394,7 @@ export class Scheduler {
   /** Creates a task whose function starts at a later step. */
   spawnTask(name: string, parentCtx: SimCtx | undefined, fn: (ctx: Ctx) => unknown, onEnd: ((task: Task) => void) | undefined): Task {
     if (name.length === 0) throw new EnvUsageError('task name must be non-empty');
+    if (this.live.size >= LIVE_TASKS_MAX) throw new EnvUsageError(`spawn(${name}): more than ${LIVE_TASKS_MAX} live tasks`);
     const task = new Task(this.nextTaskId++, name, this, parentCtx, onEnd);
     this.live.set(task.id, task);
     this.strategy.taskCreated(task.id);

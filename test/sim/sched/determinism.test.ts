@@ -56,6 +56,7 @@ describe('replay from a decision list', () => {
         expect(replayed.hash).toBe(original.hash);
         expect(replayed.result).toBe(original.result);
         expect(replayed.decisions).toEqual(original.decisions);
+        expect(replayed.world.replayDecisionsLeft()).toBe(0);
       }
     }
   });
@@ -83,6 +84,13 @@ describe('replay from a decision list', () => {
     expect(err).toBeInstanceOf(ScheduleDivergence);
     expect((err as Error).message).toMatch(new RegExp(`decision #${i} \\(replay\\) picks task 1 \\(main\\), which is blocked: it joins scope\\(node\\)`));
     expect((err as ScheduleDivergence).seed).toBe('tamper2');
+  });
+
+  test('a decision list longer than the run is visible as decisions left over', async () => {
+    const original = await runWorkload('long');
+    const replayed = await runWorkload('long', { kind: 'replay', decisions: [...original.decisions, 1, 1] });
+    expect(replayed.hash).toBe(original.hash);
+    expect(replayed.world.replayDecisionsLeft()).toBe(2);
   });
 
   test('a truncated decision list fails with ScheduleDivergence, not a hang', async () => {

@@ -204,6 +204,28 @@ describe('misuse is a clear error, not a hang', () => {
   });
 });
 
+describe('limits', () => {
+  test('too many pending Env calls in one task are refused', async () => {
+    const w = world();
+    await expect(
+      w.host.main('greedy', async (ctx) => {
+        const ps: Promise<void>[] = [];
+        for (let i = 0; i < 1_001; i++) ps.push(w.env.tasks.yield(ctx));
+        await Promise.all(ps);
+      }),
+    ).rejects.toThrow(/greedy: more than 1000 pending Env calls at once/);
+  });
+
+  test('concurrent host.main calls are driven one after the other and both settle', async () => {
+    const w = world();
+    const [a, b] = await Promise.all([
+      w.host.main('a', async (ctx) => (await w.env.clock.sleep(ctx, 10), 'a')),
+      w.host.main('b', async (ctx) => (await w.env.clock.sleep(ctx, 5), 'b')),
+    ]);
+    expect([a, b, w.nowMs]).toEqual(['a', 'b', 10]);
+  });
+});
+
 describe('crash and stop', () => {
   async function writer(w: ReturnType<typeof world>): Promise<void> {
     await w.host.main('node', async (ctx) => {
