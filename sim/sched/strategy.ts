@@ -30,7 +30,14 @@ export type StrategyOptions =
       /** Estimated steps k of a run: change points are drawn in [0, k). Default 1000. */
       readonly estimatedSteps?: number;
     }
-  | { readonly kind: 'replay'; readonly decisions: readonly number[] };
+  | { readonly kind: 'replay'; readonly decisions: readonly number[] }
+  /**
+   * Steered by a shrinkable list (fast-check generates it): decision i steers
+   * step i; 0 = the default policy (round-robin after the task that ran last),
+   * k > 0 = the ((k − 1) mod m)-th of the m enabled tasks. Past the list: default.
+   * Shrinking the list toward zeros means fewer preemptions.
+   */
+  | { readonly kind: 'guided'; readonly decisions: readonly number[] };
 
 const PCT_DEPTH_MAX = 64;
 
@@ -50,6 +57,11 @@ export function createStrategy(opts: StrategyOptions, rng: Rng): ScheduleStrateg
         if (!Number.isSafeInteger(d) || d < 1) throw new RangeError(`replay decision #${i} must be a task id (integer ≥ 1), got ${String(d)}`);
       }
       return new ReplayStrategy(opts.decisions);
+    case 'guided':
+      for (const [i, d] of opts.decisions.entries()) {
+        if (!Number.isSafeInteger(d) || d < 0) throw new RangeError(`guided decision #${i} must be an integer ≥ 0, got ${String(d)}`);
+      }
+      return new GuidedStrategy(opts.decisions);
   }
 }
 
@@ -137,5 +149,31 @@ class ReplayStrategy implements ScheduleStrategy {
     const d = this.decisions[step];
     if (d === undefined) throw new ReplayDivergence(`the decision list ends after ${this.decisions.length} decisions but the run needs step ${step}`);
     return d;
+  }
+}
+
+/** See StrategyOptions 'guided'. Draws no randomness: the list and the default policy decide. */
+class GuidedStrategy implements ScheduleStrategy {
+  readonly kind = 'guided';
+  private last = 0;
+  constructor(private readonly decisions: readonly number[]) {}
+  taskCreated(): void {}
+  taskEnded(): void {}
+  choose(enabled: readonly number[], step: number): number {
+    const d = this.decisions[step] ?? 0;
+    let chosen: number;
+    if (d > 0) chosen = enabled[(d - 1) % enabled.length] as number;
+    else {
+      // Round-robin: the first enabled id after the last task, wrapping around.
+      chosen = enabled[0] as number;
+      for (const id of enabled) {
+        if (id > this.last) {
+          chosen = id;
+          break;
+        }
+      }
+    }
+    this.last = chosen;
+    return chosen;
   }
 }

@@ -1,0 +1,41 @@
+/**
+ * Designs a plan can name: the faithful designs and their variants/mutants.
+ *
+ * A mutant overrides one hook of a faithful design (src/design/types.ts) to
+ * remove one safeguard; the crash suite must catch every mutant — that is how
+ * the suite proves its power. Fixes of findings would be added here too, as
+ * separately named variants, never by editing a faithful design.
+ */
+import type { Design } from '../src/design/types.js';
+import { seedDesign } from '../src/design/seed.js';
+import type { AbPayload } from './oracles/disk.js';
+
+export interface DesignEntry {
+  readonly id: string;
+  readonly design: Design;
+  /** the A/B payload the oracles decode */
+  readonly abPayload: AbPayload;
+  /** one line for reports */
+  readonly summary: string;
+  /** faithful designs are what verdicts are about; mutants exist to be caught */
+  readonly kind: 'faithful' | 'mutant' | 'variant';
+}
+
+const entries = new Map<string, DesignEntry>();
+
+export function registerDesign(e: DesignEntry): void {
+  if (entries.has(e.id)) throw new Error(`design ${e.id} registered twice`);
+  entries.set(e.id, e);
+}
+
+registerDesign({ id: 'seed', design: seedDesign, abPayload: 'appQC', summary: 'the PR description\'s design (spec §0.1 "seed")', kind: 'faithful' });
+
+export function designIds(): string[] {
+  return [...entries.keys()];
+}
+
+export function getDesign(id: string): DesignEntry {
+  const e = entries.get(id);
+  if (e === undefined) throw new RangeError(`unknown design ${JSON.stringify(id)}; known: ${designIds().join(', ')}`);
+  return e;
+}

@@ -1,0 +1,529 @@
+/**
+ * The one executor: runs a Plan in the simulated world and judges it.
+ *
+ * A run is a sequence of *incarnations* of the node under test. Each incarnation
+ * is a fresh simulated world (scheduler, clock, tasks) over the disk the previous
+ * one left: after a power loss, one of the crash images the personality allows;
+ * after a process restart, the same VFS (the page cache survives). The plan's
+ * commands drive the simulated committee (scenarios/network.ts), the oracles
+ * (scenarios/oracles/invariants.ts) watch every point where an invariant can
+ * break, and the first violation stops the run.
+ */
+import { createHash } from 'node:crypto';
+import { newState, type AvailState } from '../src/avail/state.js';
+import type { AtomicSend, Ctx } from '../src/env.js';
+import type { CommitQC, LaneId } from '../src/types.js';
+import { RandomStreams, type Rng } from '../sim/random.js';
+import { crashImages, type CrashImageOptions, type CrashReport } from '../sim/vfs/crash.js';
+import { drawFaultProfile, FaultyFs } from '../sim/vfs/faults.js';
+import type { DiskImage } from '../sim/vfs/model.js';
+import { Vfs } from '../sim/vfs/vfs.js';
+import { createWorld, DeadlockError, LivelockError, SimFailure, type FsOpInfo, type World } from '../sim/world.js';
+import type { StrategyOptions } from '../sim/sched/strategy.js';
+import { getDesign, type DesignEntry } from './designs.js';
+import { ScriptedFaults } from './faults.js';
+import { Network } from './network.js';
+import { Oracle, type InvariantId, type Violation } from './oracles/invariants.js';
+import { describeCommand, type Command, type Plan } from './plan.js';
+
+/** The state directory D of the node (the operator creates it; it is durable from the start). */
+export const STATE_DIR = '/data';
+/** Fixture seed of the committee: fixed, so keys, blocks and signatures are shared (and memoized) by every run. */
+export const COMMITTEE_SEED = 'crashsim-committee';
+
+export interface ExecOptions {
+  /** record each Env call's source location (replay --trace) */
+  readonly traceSources?: boolean;
+  /** trace events each world keeps for the report; default 200 */
+  readonly traceKeepLastEvents?: number;
+  /** override how crash images are enumerated (the explorer asks for more) */
+  readonly crashImageOptions?: Partial<CrashImageOptions>;
+}
+
+/** What happened, in order, for reports and the HTML timeline. */
+export type TimelineEvent =
+  | { readonly kind: 'command'; readonly incarnation: number; readonly step: number; readonly index: number; readonly text: string }
+  | { readonly kind: 'fault'; readonly incarnation: number; readonly step: number; readonly text: string }
+  | { readonly kind: 'crash'; readonly incarnation: number; readonly step: number; readonly point: string; readonly pending: readonly string[]; readonly image: string; readonly lost: readonly string[]; readonly imagesConsidered: number }
+  | { readonly kind: 'restart'; readonly incarnation: number; readonly step: number; readonly why: string }
+  | { readonly kind: 'liveness'; readonly incarnation: number; readonly step: number; readonly text: string }
+  | { readonly kind: 'violation'; readonly incarnation: number; readonly step: number; readonly text: string };
+
+export interface RunStats {
+  readonly incarnations: number;
+  readonly crashes: number;
+  readonly processRestarts: number;
+  /** crash images enumerated (distinct) over all crash points of the run */
+  readonly crashImagesConsidered: number;
+  readonly steps: number;
+  readonly fsOps: number;
+  readonly faultsInjected: number;
+  readonly checks: Readonly<Partial<Record<InvariantId, number>>>;
+}
+
+export interface RunResult {
+  readonly plan: Plan;
+  readonly verdict: 'pass' | 'fail';
+  readonly violation: Violation | undefined;
+  readonly stats: RunStats;
+  /** stable hash of everything the run did (every world's trace + every chosen crash image) */
+  readonly traceHash: string;
+  /** scheduler decisions (task ids) of each incarnation */
+  readonly decisions: readonly (readonly number[])[];
+  readonly timeline: readonly TimelineEvent[];
+  /** the last trace lines of the world where the run ended */
+  readonly traceTail: readonly string[];
+  /** the node's state when the run ended, if it was running */
+  readonly finalState: string | undefined;
+}
+
+interface Incarnation {
+  readonly index: number;
+  readonly world: World;
+  readonly vfs: Vfs;
+  readonly faulty: FaultyFs | undefined;
+  readonly scripted: ScriptedFaults;
+  readonly cell: AtomicSend<AvailState | undefined>;
+  /** set when the node task ends: undefined = still running */
+  ended: { readonly error: unknown } | undefined;
+  /** votes delivered to this incarnation: lane → next block number to deliver votes for */
+  readonly votesDelivered: Map<LaneId, bigint>;
+  crashAfterFsOps: number | undefined;
+}
+
+class Execution {
+  readonly design: DesignEntry;
+  readonly net: Network;
+  readonly oracle: Oracle;
+  readonly streams: RandomStreams;
+  readonly timeline: TimelineEvent[] = [];
+  private readonly hash = createHash('sha256');
+  private readonly decisions: number[][] = [];
+  private stepsBefore = 0;
+  private fsOpsBefore = 0;
+  private faults = 0;
+  private crashes = 0;
+  private restarts = 0;
+  private imagesConsidered = 0;
+  private faultProfileRng: Rng;
+  cur!: Incarnation;
+
+  constructor(readonly plan: Plan, readonly opts: ExecOptions) {
+    this.design = getDesign(plan.design);
+    this.net = new Network(COMMITTEE_SEED, plan.committeeSize, plan.nodeIndex);
+    this.streams = new RandomStreams(plan.seed);
+    this.faultProfileRng = this.streams.stream('faults');
+    this.oracle = new Oracle(this.oracleContext(undefined));
+    this.oracle.onViolation = (v) => {
+      this.timeline.push({ kind: 'violation', incarnation: v.incarnation, step: v.step, text: `${v.invariant}: ${v.message}` });
+      this.cur?.world.stop(`violation of ${v.invariant}`);
+    };
+  }
+
+  private oracleContext(inc: Incarnation | undefined): ConstructorParameters<typeof Oracle>[0] {
+    const self = this;
+    return {
+      durableImage: () => (inc ?? self.cur).vfs.durableImage(),
+      stateDir: STATE_DIR,
+      abPayload: this.design.abPayload,
+      incarnation: inc?.index ?? 0,
+      get step() {
+        return self.cur?.world.step ?? 0;
+      },
+      networkCommitQC: (i) => this.net.commitQCs[Number(i)],
+    };
+  }
+
+  // -------------------------------------------------------------------------
+  // Incarnations
+
+  /** Starts the node on `vfs` in a fresh world. `image` is set when the disk came from a crash. */
+  startIncarnation(vfs: Vfs, image: { readonly disk: DiskImage; readonly summary: string } | undefined): void {
+    const index = this.decisions.length;
+    const plan = this.plan;
+    const faulty = plan.faults === 'swarm' ? new FaultyFs(vfs, drawFaultProfile(this.faultProfileRng), this.streams.stream(`faults/inc${index}`), { onFault: (e) => this.noteFault(`${e.kind} on ${e.primitive} of ${e.path ?? '(unlinked)'}: ${e.detail}`) }) : undefined;
+    const scripted = new ScriptedFaults(faulty ?? vfs, vfs, (e) => this.noteFault(`${e.kind} of ${e.path ?? '(unlinked)'}: ${e.detail}`));
+    if (this.cur !== undefined) for (const _ of []) void _; // (scripted faults do not survive a restart)
+    const world = createWorld({
+      seed: `${plan.seed}/inc${index}`,
+      fs: scripted,
+      budgetSteps: plan.budgetSteps,
+      strategy: this.strategy(),
+      traceSources: this.opts.traceSources ?? false,
+      traceKeepLastEvents: this.opts.traceKeepLastEvents ?? 200,
+      beforeFsOp: (op) => this.beforeFsOp(op),
+    });
+    const inc: Incarnation = {
+      index,
+      world,
+      vfs,
+      faulty,
+      scripted,
+      cell: world.env.newAtomicSend<AvailState | undefined>('harness.node', undefined),
+      ended: undefined,
+      votesDelivered: new Map(),
+      crashAfterFsOps: undefined,
+    };
+    this.cur = inc;
+    this.decisions.push([]);
+    this.oracle.setContext(this.oracleContext(inc));
+    const fx = this.net.fx;
+    const env = world.env;
+    world.spawn('node', async (ctx) => {
+      let state: AvailState;
+      try {
+        state = await newState(env, ctx, {
+          key: fx.key(plan.nodeIndex),
+          committee: fx.committee,
+          stateDir: STATE_DIR,
+          design: this.design.design,
+          observer: this.oracle.observer(() => inc.cell.load()),
+        });
+      } catch (e) {
+        inc.ended = { error: e };
+        this.oracle.restartFailed(e, image?.summary ?? 'the initial (empty) state dir');
+        return;
+      }
+      if (image !== undefined) this.oracle.restarted(state, image.disk);
+      inc.cell.store(state);
+      try {
+        await env.tasks.run(ctx, 'node', async (c, scope) => {
+          scope.spawn('lane-votes', async (t) => {
+            const sub = state.subscribeLaneVotes();
+            for (;;) await sub.recvBatch(t);
+          });
+          scope.spawn('own-proposals', async (t) => {
+            const sub = state.subscribeLaneProposals(0n);
+            for (;;) this.net.seeOwnBlock(await sub.recv(t));
+          });
+          await state.run(c);
+        });
+      } catch (e) {
+        inc.ended = { error: e };
+        this.oracle.persistLoopEnded(e, this.faults > 0);
+      }
+    });
+  }
+
+  private strategy(): StrategyOptions {
+    const s = this.plan.schedule;
+    if (s.kind === 'random') return { kind: 'random' };
+    if (s.kind === 'pct') return { kind: 'pct', depth: s.depth, estimatedSteps: Math.min(this.plan.budgetSteps, 5000) };
+    return { kind: 'guided', decisions: s.decisions.slice(Math.min(this.stepsBefore, s.decisions.length)) };
+  }
+
+  private noteFault(text: string): void {
+    this.faults++;
+    this.timeline.push({ kind: 'fault', incarnation: this.cur.index, step: this.cur.world.step, text });
+  }
+
+  private beforeFsOp(op: FsOpInfo): 'continue' | 'crash' {
+    if (op.primitive === 'unlink' && typeof op.args[0] === 'string') this.oracle.beforeUnlink(op.args[0]);
+    const inc = this.cur;
+    if (inc.crashAfterFsOps !== undefined) {
+      if (inc.crashAfterFsOps === 0) return 'crash';
+      inc.crashAfterFsOps--;
+    }
+    return 'continue';
+  }
+
+  /** Ends the current world's accounting (it must be halted or blocked). */
+  private closeIncarnation(): void {
+    const w = this.cur.world;
+    this.hash.update(w.trace.hash()).update('\n');
+    this.decisions[this.decisions.length - 1] = w.decisions();
+    this.stepsBefore += w.step;
+    this.fsOpsBefore += w.fsOpsPerformed;
+  }
+
+  // -------------------------------------------------------------------------
+  // Driving
+
+  get violated(): boolean {
+    return this.oracle.violation !== undefined;
+  }
+
+  /** Runs up to `steps` steps (fewer if everything blocks, the world halts, or an invariant breaks). */
+  async advance(steps: number): Promise<void> {
+    const w = this.cur.world;
+    try {
+      let left = steps;
+      while (left > 0 && !this.violated && w.status === 'running') {
+        const chunk = Math.min(left, 256);
+        const before = w.step;
+        const out = await w.runSteps(chunk);
+        left -= w.step - before;
+        if (out.kind !== 'steps-done') break;
+      }
+    } catch (e) {
+      this.harnessFailure(e);
+    }
+  }
+
+  private harnessFailure(e: unknown): void {
+    if (e instanceof LivelockError) this.oracle.fail('HARNESS', `livelock: the step budget of ${this.plan.budgetSteps} ran out`, e.message.split('\n').slice(0, 40));
+    else if (e instanceof DeadlockError) this.oracle.fail('LIVENESS', `deadlock: ${e.message.split('\n')[0] ?? ''}`, e.message.split('\n').slice(1, 40));
+    else if (e instanceof SimFailure) this.oracle.fail('HARNESS', e.message.split('\n')[0] ?? 'simulator failure', e.message.split('\n').slice(1, 40));
+    else this.oracle.fail('HARNESS', `unexpected error: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
+  }
+
+  /** Spawns a network task that waits for the node to be up, then runs `fn`. */
+  private netTask(name: string, fn: (ctx: Ctx, s: AvailState) => Promise<void>): void {
+    const inc = this.cur;
+    inc.world.spawn(`net/${name}`, async (ctx) => {
+      const s = await inc.cell.wait(ctx, (v) => v !== undefined);
+      if (s === undefined) return;
+      await fn(ctx, s);
+    });
+  }
+
+  /** Restarts the node process if its Run ended (the page cache survives). */
+  private async reviveIfDead(why: string): Promise<void> {
+    if (this.cur.ended === undefined || this.violated) return;
+    await this.processRestart(why);
+  }
+
+  async processRestart(why: string): Promise<void> {
+    const old = this.cur;
+    old.world.stop(why);
+    this.closeIncarnation();
+    this.restarts++;
+    closeAllFds(old.vfs);
+    this.timeline.push({ kind: 'restart', incarnation: old.index + 1, step: 0, why });
+    this.startIncarnation(old.vfs, { disk: old.vfs.volatileImage(), summary: 'process restart (no power loss)' });
+  }
+
+  async crash(afterFsOps: number, imageIndex: number): Promise<void> {
+    const inc = this.cur;
+    inc.crashAfterFsOps = afterFsOps;
+    try {
+      if (inc.world.status === 'running') await inc.world.runUntilBlocked();
+    } catch (e) {
+      this.harnessFailure(e);
+    }
+    if (this.violated) return;
+    const point = inc.world.crashPoint;
+    inc.world.stop('power loss');
+    this.closeIncarnation();
+    const report: CrashReport = crashImages(inc.vfs, {
+      exhaustiveOpsMax: 8,
+      subsetSamples: 32,
+      prefixesMax: 64,
+      torn: this.plan.torn === 'off' ? false : this.plan.torn === 'sector' ? { sectorBytes: 512, fills: ['old', 'zero'] } : { sectorBytes: 0, anyByte: true, fills: ['old', 'zero'], cutsPerWriteMax: 8 },
+      rng: this.streams.stream('crash'),
+      ...this.opts.crashImageOptions,
+    });
+    const image = report.images[imageIndex % report.images.length];
+    if (image === undefined) throw new Error('crashImages returned no image');
+    this.crashes++;
+    this.imagesConsidered += report.counts.total.distinct;
+    this.hash.update(`crash ${image.hash}\n`);
+    this.timeline.push({
+      kind: 'crash',
+      incarnation: inc.index,
+      step: inc.world.step,
+      point: point === undefined ? 'everything blocked' : `before fs primitive #${point.index} (${point.primitive} ${point.args.join(' ')}) of ${point.taskName}`,
+      pending: report.pending,
+      image: `#${imageIndex % report.images.length} of ${report.images.length}: ${image.summary}`,
+      lost: image.lost,
+      imagesConsidered: report.counts.total.distinct,
+    });
+    this.startIncarnation(Vfs.fromImage(image, { personality: this.plan.personality }), { disk: image, summary: image.summary });
+  }
+
+  async command(c: Command, index: number): Promise<void> {
+    if (c.c !== 'crash' && c.c !== 'restart') await this.reviveIfDead('the node stopped after a persistence error');
+    if (this.violated) return;
+    this.timeline.push({ kind: 'command', incarnation: this.cur.index, step: this.cur.world.step, index, text: describeCommand(c) });
+    const net = this.net;
+    const fx = net.fx;
+    const inc = this.cur;
+    switch (c.c) {
+      case 'produce':
+        this.netTask(`c${index}:produce`, async (ctx, s) => {
+          for (let i = 0; i < c.count; i++) {
+            const n = await s.nextBlock(ctx, net.me);
+            await s.produceBlock(ctx, fx.payload(net.me, n, inc.index));
+          }
+        });
+        return;
+      case 'peerBlocks': {
+        const lane = net.peerLanes[c.peer % net.peerLanes.length] as LaneId;
+        net.producePeerBlocks(lane, c.count);
+        this.netTask(`c${index}:blocks`, (ctx, s) => this.deliverBlocks(ctx, s, lane));
+        return;
+      }
+      case 'votes':
+        this.netTask(`c${index}:votes`, (ctx, s) => this.deliverVotes(ctx, s, inc));
+        return;
+      case 'commitQC':
+        for (let i = 0; i < c.count; i++) net.formCommitQC();
+        this.netTask(`c${index}:commitqcs`, (ctx, s) => this.deliverCommitQCs(ctx, s));
+        return;
+      case 'appVotes': {
+        const idx = this.latestAppQCCandidate();
+        if (idx === undefined) return;
+        net.appQC(idx);
+        const votes = net.appVotes(idx);
+        this.netTask(`c${index}:appvotes`, async (ctx, s) => {
+          for (const v of votes) await s.pushAppVote(ctx, v);
+        });
+        return;
+      }
+      case 'appQC': {
+        for (let i = 0; i < c.ahead; i++) net.formCommitQC();
+        const idx = this.latestAppQCCandidate();
+        if (idx === undefined) return;
+        const aqc = net.appQC(idx);
+        const qc = net.commitQCs[Number(idx)] as CommitQC;
+        this.netTask(`c${index}:appqc`, (ctx, s) => s.pushAppQC(ctx, aqc, qc));
+        return;
+      }
+      case 'run':
+        await this.advance(c.steps);
+        return;
+      case 'crash':
+        await this.crash(c.afterFsOps, c.image);
+        return;
+      case 'restart':
+        await this.processRestart('restart command');
+        return;
+      case 'fault':
+        inc.scripted.arm(c.kind, c.nth);
+        return;
+    }
+  }
+
+  private latestAppQCCandidate(): bigint | undefined {
+    for (let i = this.net.commitQCs.length - 1; i >= 0; i--) if (this.net.appQCPossible(BigInt(i))) return BigInt(i);
+    return undefined;
+  }
+
+  private async deliverBlocks(ctx: Ctx, s: AvailState, lane: LaneId): Promise<void> {
+    for (let n = await s.nextBlock(ctx, lane); n < this.net.known(lane); n++) await s.pushBlock(ctx, this.net.block(lane, n));
+  }
+
+  private async deliverVotes(ctx: Ctx, s: AvailState, inc: Incarnation): Promise<void> {
+    for (const lane of this.net.fx.lanes) {
+      const from = inc.votesDelivered.get(lane) ?? this.net.lowWater(lane);
+      const to = this.net.known(lane);
+      if (to > from) inc.votesDelivered.set(lane, to);
+      for (let n = from; n < to; n++) for (const v of this.net.votes(lane, n)) await s.pushVote(ctx, v);
+    }
+  }
+
+  private async deliverCommitQCs(ctx: Ctx, s: AvailState): Promise<void> {
+    const latest = s.lastCommitQC().load();
+    for (let i = latest === undefined ? 0 : Number(latest.vote.view.index) + 1; i < this.net.commitQCs.length; i++) {
+      await s.pushCommitQC(ctx, this.net.commitQCs[i] as CommitQC);
+    }
+  }
+
+  // -------------------------------------------------------------------------
+  // Liveness phase
+
+  async liveness(): Promise<void> {
+    if (this.violated) return;
+    await this.reviveIfDead('the node stopped after a persistence error');
+    if (this.violated) return;
+    const inc = this.cur;
+    inc.faulty?.setEnabled(false);
+    inc.scripted.disarmAll();
+    const net = this.net;
+    const startLatest = net.latestCommitQC()?.vote.view.index ?? -1n;
+    const newBlocks = new Set<string>();
+    let targetIndex: bigint | undefined;
+    let votedNew = false;
+    this.timeline.push({ kind: 'liveness', incarnation: inc.index, step: inc.world.step, text: 'liveness phase: faults off; the network catches the node up, then adds one block per lane and a CommitQC over them' });
+    const observerVotes = this.oracle.onVotes;
+    this.oracle.onVotes = (lane, n) => {
+      if (newBlocks.has(`${lane}/${n}`)) votedNew = true;
+      observerVotes?.(lane, n);
+    };
+    this.netTask('liveness', async (ctx, s) => {
+      // Catch up: every CommitQC the network has, and its latest AppQC (frees capacity).
+      await this.deliverCommitQCs(ctx, s);
+      const a = this.latestAppQCCandidate();
+      if (a !== undefined) await s.pushAppQC(ctx, net.appQC(a), net.commitQCs[Number(a)] as CommitQC);
+      for (const lane of net.peerLanes) {
+        const n = net.producePeerBlocks(lane, 1) - 1n;
+        newBlocks.add(`${lane}/${n}`);
+      }
+      for (const lane of net.peerLanes) await this.deliverBlocks(ctx, s, lane);
+      await this.deliverVotes(ctx, s, inc);
+      // CommitQCs until every known block is finalised (at most 10 per lane each).
+      for (let i = 0; i < 64; i++) {
+        const qc = net.formCommitQC();
+        targetIndex = qc.vote.view.index;
+        if (net.fx.lanes.every((l) => net.known(l) <= (qc.vote.laneRanges.find((r) => r.lane === l)?.next ?? 0n))) break;
+      }
+      await this.deliverCommitQCs(ctx, s);
+    });
+    const w = inc.world;
+    const budgetEnd = w.step + this.plan.livenessBudgetSteps;
+    try {
+      await w.runUntil(
+        () => this.violated || w.status !== 'running' || w.step >= budgetEnd || (targetIndex !== undefined && (inc.cell.load()?.lastCommitQC().load()?.vote.view.index ?? -1n) >= targetIndex && votedNew),
+        'the liveness phase: a new CommitQC published and a vote for a new block',
+      );
+    } catch (e) {
+      this.harnessFailure(e);
+      return;
+    }
+    if (this.violated) return;
+    const published = inc.cell.load()?.lastCommitQC().load()?.vote.view.index;
+    if (targetIndex === undefined || published === undefined || published < targetIndex || !votedNew) {
+      this.oracle.fail('LIVENESS', `no progress within ${this.plan.livenessBudgetSteps} steps after the last crash: latest published CommitQC ${published ?? 'none'} (want ≥ ${targetIndex ?? startLatest + 1n}), vote for a new block: ${votedNew ? 'yes' : 'no'}`);
+    }
+  }
+
+  finish(): RunResult {
+    const inc = this.cur;
+    if (inc.world.status === 'running') inc.world.stop('end of plan');
+    this.closeIncarnation();
+    if (!this.violated && this.net.equivocations.length > 0) {
+      const e = this.net.equivocations[0];
+      if (e !== undefined) this.oracle.fail('X1', `after a restart the node produced a different own block ${e.n} than the one it had disseminated`);
+    }
+    const s = inc.cell.load();
+    return {
+      plan: this.plan,
+      verdict: this.violated ? 'fail' : 'pass',
+      violation: this.oracle.violation,
+      stats: {
+        incarnations: this.decisions.length,
+        crashes: this.crashes,
+        processRestarts: this.restarts,
+        crashImagesConsidered: this.imagesConsidered,
+        steps: this.stepsBefore,
+        fsOps: this.fsOpsBefore,
+        faultsInjected: this.faults,
+        checks: Object.fromEntries(this.oracle.checks),
+      },
+      traceHash: this.hash.digest('hex').slice(0, 32),
+      decisions: this.decisions,
+      timeline: this.timeline,
+      traceTail: inc.world.trace.lines(60),
+      finalState: s === undefined ? undefined : JSON.stringify(s.inspect(), (_k, v) => (typeof v === 'bigint' ? Number(v) : v)),
+    };
+  }
+}
+
+function closeAllFds(vfs: Vfs): void {
+  for (let fd = 0; fd < vfs.options.openFilesMax + 16; fd++) if (vfs.fdInfo(fd) !== undefined) vfs.close(fd);
+}
+
+/** Runs `plan` to its verdict. Never throws for anything the system under test does. */
+export async function executePlan(plan: Plan, opts: ExecOptions = {}): Promise<RunResult> {
+  const x = new Execution(plan, opts);
+  const vfs = Vfs.create({ personality: plan.personality });
+  vfs.mkdir(STATE_DIR, 0o700);
+  vfs.syncAll();
+  x.startIncarnation(vfs, undefined);
+  for (const [i, c] of plan.commands.entries()) {
+    if (x.violated) break;
+    await x.command(c, i);
+  }
+  if (plan.liveness) await x.liveness();
+  return x.finish();
+}

@@ -1,0 +1,305 @@
+/**
+ * The claimed invariants of spec §10 (I1–I11) as code, plus what crashsim adds,
+ * each checked at the point where it can break (notes/scenarios.md):
+ *
+ *  - event time, against the disk the run's personality guarantees (the VFS's
+ *    durable image: what every crash image keeps): I2 at each latestCommitQC
+ *    store, I3 at each RecvBatch, I1 after each A/B write, I4 before each unlink,
+ *    I9 at each collected batch, I6/I11 (state forms) at every observed point;
+ *  - after every restart, against the history before the crash: I5, I7, I8 and
+ *    the restart forms of I2 and I3;
+ *  - the run's end: liveness (LIVENESS), I10, and own-lane equivocation (X1).
+ *
+ * The first violation wins: it is recorded and the executor stops the world.
+ * Every check increments a counter so a report can say what was checked.
+ */
+import { toHex, laneRangeOf, type AppQC, type BlockHeader, type CommitQC, type LaneId } from '../../src/types.js';
+import { blockHeaderHash } from '../../src/codec/index.js';
+import type { AvailObserver, PersistBatch } from '../../src/avail/observer.js';
+import type { AvailState } from '../../src/avail/state.js';
+import type { Inner } from '../../src/avail/inner.js';
+import type { DiskImage } from '../../sim/vfs/model.js';
+import { hasBlock, hasCommitQC, readDisk, type AbPayload, type DiskView } from './disk.js';
+
+export const INVARIANTS = {
+  I1: 'on-disk pairing: the persisted AppQC/anchor has its CommitQC on disk',
+  I2: 'only durable CommitQCs are published',
+  I3: 'votes only for durable blocks',
+  I4: 'deletion safety: CommitQC files are deleted only below the durable AppQC',
+  I5: 'restart succeeds from every crash image',
+  I6: 'capacity: at most 30 blocks per lane',
+  I7: 'cursors are reconstructed on restart',
+  I8: 'AppQC monotonicity (within a run and across crashes)',
+  I9: 'batch sanity: no null entries; blocks below the cursor are durable',
+  I10: 'persistence errors are fatal and do not advance cursors',
+  I11: 'at most one unpublished CommitQC from PushCommitQC',
+  X1: 'no own-lane equivocation after a restart (beyond the spec)',
+  LIVENESS: 'after the last crash, with faults off, the node publishes a new CommitQC and votes for new blocks',
+  HARNESS: 'the run itself stays within its limits (no livelock, no runaway)',
+} as const;
+export type InvariantId = keyof typeof INVARIANTS;
+
+export interface Violation {
+  readonly invariant: InvariantId;
+  /** one line: what broke */
+  readonly message: string;
+  /** extra lines (state, disk, history) */
+  readonly details: readonly string[];
+  readonly incarnation: number;
+  readonly step: number;
+}
+
+/** A vote the node emitted: (lane, n, header hash). */
+interface EmittedVote {
+  readonly lane: LaneId;
+  readonly n: bigint;
+  readonly hashHex: string;
+  readonly incarnation: number;
+}
+
+export interface OracleContext {
+  /** the guaranteed-durable disk now (personality rules) */
+  durableImage(): DiskImage;
+  readonly stateDir: string;
+  readonly abPayload: AbPayload;
+  readonly incarnation: number;
+  readonly step: number;
+  /** CommitQC `index` of the global chain (for prune points), if the network formed it */
+  networkCommitQC(index: bigint): CommitQC | undefined;
+}
+
+const short = (lane: LaneId): string => lane.slice(0, 8);
+
+export class Oracle {
+  violation: Violation | undefined;
+  readonly checks = new Map<InvariantId, number>();
+  /** called once, when the first violation is recorded (the executor stops the world) */
+  onViolation: ((v: Violation) => void) | undefined;
+  /** sees every (lane, n) the node votes for (the liveness phase waits for new ones) */
+  onVotes: ((lane: LaneId, n: bigint) => void) | undefined;
+
+  // History across incarnations (the "pre-crash history" of the restart forms).
+  private readonly votes = new Map<string, EmittedVote>();
+  private publishedMax: bigint | undefined;
+  private abWrittenMax: bigint | undefined;
+  private appQCMaxThisRun: bigint | undefined;
+
+  constructor(private ctx: OracleContext) {}
+
+  setContext(ctx: OracleContext): void {
+    this.ctx = ctx;
+    this.appQCMaxThisRun = undefined;
+  }
+
+  private count(id: InvariantId): void {
+    this.checks.set(id, (this.checks.get(id) ?? 0) + 1);
+  }
+
+  /** Records the first violation; later ones are ignored (the run is stopping). */
+  fail(invariant: InvariantId, message: string, details: readonly string[] = []): void {
+    if (this.violation !== undefined) return;
+    this.violation = { invariant, message, details, incarnation: this.ctx.incarnation, step: this.ctx.step };
+    this.onViolation?.(this.violation);
+  }
+
+  private disk(): DiskView {
+    return readDisk(this.ctx.durableImage().files, this.ctx.stateDir, this.ctx.abPayload);
+  }
+
+  /** The durable prune point of `lane`: lr(CommitQC of the durable AppQC/anchor, lane).first, or 0. */
+  private prunePoint(view: DiskView, lane: LaneId): bigint {
+    if (view.ab.kind !== 'ok' || view.ab.appQC === undefined) return 0n;
+    const qc = view.ab.commitQC ?? this.ctx.networkCommitQC(view.ab.appQC.vote.roadIndex);
+    return laneRangeOf(qc, lane).first;
+  }
+
+  // -------------------------------------------------------------------------
+  // Event-time checks: the observer of one incarnation
+
+  observer(state: () => AvailState | undefined): AvailObserver {
+    const checkState = (): void => {
+      const s = state();
+      if (s !== undefined) this.checkInnerState(s.core.inner);
+    };
+    return {
+      onCommitQCPublished: ({ qc, writer }) => {
+        const idx = qc.vote.view.index;
+        if (this.publishedMax === undefined || idx > this.publishedMax) this.publishedMax = idx;
+        if (writer === 'newInner') return; // the startup store comes from disk
+        this.count('I2');
+        const view = this.disk();
+        const anchorHas = view.ab.kind === 'ok' && view.ab.commitQC?.vote.view.index === idx;
+        if (!hasCommitQC(view, idx) && !anchorHas) {
+          this.fail('I2', `CommitQC ${idx} published (by ${writer}) but commitqcs/${idx}.pb is not durable`, [`durable commitqcs: ${[...view.commitQCs.keys()].join(', ') || '(none)'}`]);
+        }
+        checkState();
+      },
+      onRecvBatch: (headers) => {
+        this.count('I3');
+        const view = this.disk();
+        for (const h of headers) {
+          this.checkVote(view, h);
+          this.onVotes?.(h.lane, h.blockNumber);
+        }
+        checkState();
+      },
+      onAppQCWritten: ({ appQC }) => {
+        const idx = appQC.vote.roadIndex;
+        if (this.abWrittenMax === undefined || idx > this.abWrittenMax) this.abWrittenMax = idx;
+        this.checkPairing('after the A/B write of AppQC ' + idx);
+      },
+      onPersistBatch: (batch) => {
+        this.checkBatch(batch, state());
+      },
+      onPrune: ({ appQC, updated }) => {
+        if (updated) this.noteAppQC(appQC);
+        checkState();
+      },
+      onMark: () => checkState(),
+    };
+  }
+
+  private checkVote(view: DiskView, h: BlockHeader): void {
+    const hashHex = toHex(blockHeaderHash(h));
+    this.votes.set(`${h.lane}/${h.blockNumber}`, { lane: h.lane, n: h.blockNumber, hashHex, incarnation: this.ctx.incarnation });
+    if (hasBlock(view, h.lane, h.blockNumber, hashHex)) return;
+    if (h.blockNumber < this.prunePoint(view, h.lane)) return;
+    this.fail('I3', `the node votes for block ${short(h.lane)}…/${h.blockNumber} but blocks/${short(h.lane)}…_${h.blockNumber}.pb is not durable`, [
+      `durable blocks of the lane: ${[...(view.blocks.get(h.lane)?.keys() ?? [])].join(', ') || '(none)'}`,
+    ]);
+  }
+
+  private noteAppQC(a: AppQC): void {
+    this.count('I8');
+    const idx = a.vote.roadIndex;
+    if (this.appQCMaxThisRun !== undefined && idx < this.appQCMaxThisRun) this.fail('I8', `latestAppQC went back from ${this.appQCMaxThisRun} to ${idx}`);
+    if (this.appQCMaxThisRun === undefined || idx > this.appQCMaxThisRun) this.appQCMaxThisRun = idx;
+  }
+
+  /** I1: the durable A/B winner's AppQC (seed) has its CommitQC file durable; an anchor (merged) is complete and consistent. */
+  checkPairing(when: string): void {
+    this.count('I1');
+    const view = this.disk();
+    if (view.ab.kind !== 'ok' || view.ab.appQC === undefined) return;
+    const r = view.ab.appQC.vote.roadIndex;
+    if (this.ctx.abPayload === 'anchor') {
+      if (view.ab.commitQC === undefined || view.ab.commitQC.vote.view.index !== r) this.fail('I1', `${when}: the durable anchor's AppQC (${r}) and CommitQC do not match`);
+      return;
+    }
+    if (!hasCommitQC(view, r)) {
+      this.fail('I1', `${when}: the durable AppQC is at road index ${r} but commitqcs/${r}.pb is not durable`, [`durable commitqcs: ${[...view.commitQCs.keys()].join(', ') || '(none)'}`]);
+    }
+  }
+
+  /** I4 (seed): before an unlink of commitqcs/<i>.pb, i < road index of the durable AppQC. */
+  beforeUnlink(path: string): void {
+    const m = /\/commitqcs\/(0|[1-9][0-9]*)\.pb$/.exec(path);
+    if (m === null) return;
+    this.count('I4');
+    const i = BigInt(m[1] as string);
+    const view = this.disk();
+    const r = view.ab.kind === 'ok' && view.ab.appQC !== undefined ? view.ab.appQC.vote.roadIndex : undefined;
+    if (r === undefined || i >= r) {
+      this.fail('I4', `commitqcs/${i}.pb is deleted while the durable AppQC is ${r === undefined ? 'absent' : `at ${r}`}`);
+    }
+  }
+
+  private checkBatch(batch: PersistBatch, s: AvailState | undefined): void {
+    this.count('I9');
+    for (const [i, p] of batch.blocks.entries()) if (p === undefined || p === null) return this.fail('I9', `collected batch has a null block at position ${i}`);
+    for (const [i, q] of batch.commitQCs.entries()) if (q === undefined || q === null) return this.fail('I9', `collected batch has a null CommitQC at position ${i}`);
+    if (s === undefined) return;
+    const inner = s.core.inner;
+    const view = this.disk();
+    for (const [lane, q] of inner.blocks) {
+      const cursor = inner.nextBlockToPersist.get(lane) ?? 0n;
+      const upper = q.next < cursor ? q.next : cursor;
+      for (let n = q.first; n < upper; n++) {
+        const p = q.get(n);
+        if (p === undefined) continue;
+        if (!hasBlock(view, lane, n, toHex(blockHeaderHash(p.block.header)))) {
+          return this.fail('I9', `block ${short(lane)}…/${n} is below the persistence cursor ${cursor} but not durable`);
+        }
+      }
+    }
+  }
+
+  /** I6 (seed, in memory) and the state form of I11. */
+  checkInnerState(inner: Inner): void {
+    this.count('I6');
+    for (const [lane, q] of inner.blocks) {
+      if (q.next - q.first > 30n) return this.fail('I6', `lane ${short(lane)}… holds ${q.next - q.first} blocks (capacity 30)`);
+    }
+    this.count('I11');
+    const latest = inner.latestCommitQC.load();
+    const published = latest === undefined ? 0n : latest.vote.view.index + 1n;
+    if (inner.commitQCs.next > published + 1n) {
+      this.fail('I11', `CommitQCs up to ${inner.commitQCs.next - 1n} are queued but only ${published === 0n ? 'none' : published - 1n} is published`);
+    }
+  }
+
+  // -------------------------------------------------------------------------
+  // Restart checks
+
+  /** NewState failed on a crash image: I5 (and the reason). */
+  restartFailed(error: unknown, imageSummary: string): void {
+    this.count('I5');
+    const msg = error instanceof Error ? `${error.name === 'ProcessAbort' ? 'process abort' : 'error'}: ${error.message}` : String(error);
+    this.fail('I5', `restart failed: ${msg}`, [`crash image: ${imageSummary}`]);
+  }
+
+  /** NewState succeeded: restart forms of I2, I3, I8 and the I7 reconstruction. */
+  restarted(s: AvailState, image: DiskImage): void {
+    this.count('I5');
+    const inner = s.core.inner;
+    const latest = inner.latestCommitQC.load();
+    const nextIdx = latest === undefined ? 0n : latest.vote.view.index + 1n;
+
+    this.count('I2');
+    if (this.publishedMax !== undefined && nextIdx < this.publishedMax + 1n) {
+      this.fail('I2', `after the restart latestCommitQC is ${latest === undefined ? 'none' : latest.vote.view.index} but CommitQC ${this.publishedMax} had been published before the crash`);
+      return;
+    }
+
+    this.count('I8');
+    const a = inner.latestAppQC?.vote.roadIndex;
+    if (this.abWrittenMax !== undefined && (a === undefined || a < this.abWrittenMax)) {
+      this.fail('I8', `after the restart latestAppQC is ${a ?? 'none'} but the A/B write of AppQC ${this.abWrittenMax} had completed before the crash`);
+      return;
+    }
+
+    this.count('I3');
+    for (const v of this.votes.values()) {
+      const q = inner.blocks.get(v.lane);
+      if (q === undefined || v.n < q.first) continue;
+      const p = q.get(v.n);
+      if (p === undefined || toHex(blockHeaderHash(p.block.header)) !== v.hashHex) {
+        this.fail('I3', `the node voted for block ${short(v.lane)}…/${v.n} (incarnation ${v.incarnation}) but after the restart it is ${p === undefined ? 'missing' : 'different'} (queue [${q.first}, ${q.next}))`);
+        return;
+      }
+    }
+
+    this.count('I7');
+    if (inner.nextCommitQCToPersist !== inner.commitQCs.next && s.design.name === 'seed') {
+      this.fail('I7', `nextCommitQCToPersist ${inner.nextCommitQCToPersist} ≠ commitQCs.next ${inner.commitQCs.next} after the restart`);
+      return;
+    }
+    if (inner.commitQCs.next > inner.commitQCs.first && nextIdx !== inner.commitQCs.next) {
+      this.fail('I7', `latestCommitQC ${nextIdx - 1n} is not the last restored CommitQC ${inner.commitQCs.next - 1n}`);
+      return;
+    }
+    const view = readDisk(image.files, this.ctx.stateDir, this.ctx.abPayload);
+    const diskAppQC = view.ab.kind === 'ok' ? view.ab.appQC?.vote.roadIndex : undefined;
+    if (diskAppQC !== a) this.fail('I7', `latestAppQC ${a ?? 'none'} after the restart, but the disk's A/B winner holds ${diskAppQC ?? 'none'}`);
+    this.appQCMaxThisRun = a;
+    this.checkInnerState(inner);
+  }
+
+  /** I10: the persist loop ended with an error; it must carry the failed operation's text. */
+  persistLoopEnded(error: unknown, faultInjected: boolean): void {
+    this.count('I10');
+    if (!faultInjected) {
+      this.fail('I10', `the node's Run ended without an injected fault: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+}

@@ -1,0 +1,207 @@
+/**
+ * A Plan: everything one simulated run does, as plain JSON data (notes/scenarios.md).
+ *
+ * The seed sweep, the fast-check properties, the exhaustive explorer and
+ * `crashsim replay` all build plans and hand them to one executor. Every choice
+ * the harness makes — commands, step counts, crash points, crash-image index,
+ * scheduler decisions, explicit faults — is a field here, so fast-check shrinks
+ * them together and a replay token is just the plan.
+ *
+ * `parsePlan` validates untrusted JSON (tokens, scenario files) field by field
+ * and names the first bad field; nothing downstream re-checks.
+ */
+import type { Personality } from '../sim/vfs/model.js';
+
+export const PLAN_VERSION = 1;
+
+export const PERSONALITY_NAMES: readonly Personality[] = ['ext4-ordered', 'strict-posix', 'ordered'];
+
+/** How the scheduler picks the next task (see sim/sched/strategy.ts). */
+export type ScheduleSpec =
+  | { readonly kind: 'random' }
+  | { readonly kind: 'pct'; readonly depth: number }
+  /** decision i steers step i: 0 = round-robin default, k > 0 = the ((k−1) mod m)-th enabled task; beyond the list: default */
+  | { readonly kind: 'guided'; readonly decisions: readonly number[] };
+
+/** Random faults drawn per seed by the fault layer, or none. */
+export type FaultMode = 'off' | 'swarm';
+
+/** Torn writes in crash images: none, at 512-byte sectors, or at any byte. */
+export type TornMode = 'off' | 'sector' | 'byte';
+
+/** The fault kinds of sim/vfs/faults.ts, injectable one at a time by a `fault` command. */
+export type FaultKind = 'write-eio' | 'write-enospc' | 'short-write' | 'fsync-fail' | 'read-corruption';
+export const FAULT_KINDS: readonly FaultKind[] = ['write-eio', 'write-enospc', 'short-write', 'fsync-fail', 'read-corruption'];
+
+export type Command =
+  /** the node produces `count` blocks on its own lane (ProduceBlock; waits for capacity) */
+  | { readonly c: 'produce'; readonly count: number }
+  /** peer `peer` (0-based among the peers) produces `count` blocks and delivers everything the node lacks */
+  | { readonly c: 'peerBlocks'; readonly peer: number; readonly count: number }
+  /** the peers deliver their votes for every block the node may still need */
+  | { readonly c: 'votes' }
+  /** the peers form `count` CommitQCs and deliver every CommitQC the node lacks, in order */
+  | { readonly c: 'commitQC'; readonly count: number }
+  /** the peers deliver AppVotes for their latest CommitQC that can have an AppQC */
+  | { readonly c: 'appVotes' }
+  /** the peers run `ahead` CommitQCs ahead without the node, then hand it the AppQC (fast-forward) */
+  | { readonly c: 'appQC'; readonly ahead: number }
+  /** let the world run `steps` scheduler steps (or until everything is blocked) */
+  | { readonly c: 'run'; readonly steps: number }
+  /** power loss after `afterFsOps` more fs primitives (or when everything is blocked); image = index into the crash images (mod their count) */
+  | { readonly c: 'crash'; readonly afterFsOps: number; readonly image: number }
+  /** the node process restarts without power loss (the page cache survives) */
+  | { readonly c: 'restart' }
+  /** the `nth` (0-based) next fs primitive of the fault's kind fails */
+  | { readonly c: 'fault'; readonly kind: FaultKind; readonly nth: number };
+
+export interface Plan {
+  readonly v: typeof PLAN_VERSION;
+  /** design id: `seed`, or a variant/mutant id registered in scenarios/designs.ts */
+  readonly design: string;
+  readonly personality: Personality;
+  readonly faults: FaultMode;
+  readonly torn: TornMode;
+  readonly committeeSize: number;
+  /** the node under test's index in the committee */
+  readonly nodeIndex: number;
+  /** root seed of every stream the plan does not pin down (payloads, map orders, fault draws) */
+  readonly seed: string;
+  readonly schedule: ScheduleSpec;
+  readonly commands: readonly Command[];
+  /** after the last command: faults off, the node must make progress */
+  readonly liveness: boolean;
+  /** steps one incarnation of the node may take before the run counts as a livelock */
+  readonly budgetSteps: number;
+  /** steps the liveness phase may take */
+  readonly livenessBudgetSteps: number;
+}
+
+/** Limits that keep a hand-written or corrupted plan from running away. */
+export const PLAN_LIMITS = {
+  committeeSizeMax: 16,
+  commandsMax: 10_000,
+  countMax: 1_000,
+  stepsMax: 10_000_000,
+  decisionsMax: 1_000_000,
+  pctDepthMax: 64,
+  seedCharsMax: 200,
+} as const;
+
+export class PlanError extends Error {
+  override readonly name = 'PlanError';
+}
+
+type Json = unknown;
+
+function obj(v: Json, at: string): Record<string, Json> {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new PlanError(`${at}: expected an object`);
+  return v as Record<string, Json>;
+}
+
+function int(v: Json, at: string, min: number, max: number): number {
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min || v > max) throw new PlanError(`${at}: expected an integer in [${min}, ${max}], got ${JSON.stringify(v)}`);
+  return v;
+}
+
+function oneOf<T extends string>(v: Json, at: string, options: readonly T[]): T {
+  if (typeof v !== 'string' || !(options as readonly string[]).includes(v)) throw new PlanError(`${at}: expected one of ${options.join(', ')}, got ${JSON.stringify(v)}`);
+  return v as T;
+}
+
+function str(v: Json, at: string, maxChars: number): string {
+  if (typeof v !== 'string' || v.length === 0 || v.length > maxChars) throw new PlanError(`${at}: expected a non-empty string of at most ${maxChars} characters`);
+  return v;
+}
+
+function bool(v: Json, at: string): boolean {
+  if (typeof v !== 'boolean') throw new PlanError(`${at}: expected true or false`);
+  return v;
+}
+
+function parseSchedule(v: Json, at: string): ScheduleSpec {
+  const o = obj(v, at);
+  const kind = oneOf(o['kind'], `${at}.kind`, ['random', 'pct', 'guided'] as const);
+  if (kind === 'random') return { kind };
+  if (kind === 'pct') return { kind, depth: int(o['depth'], `${at}.depth`, 1, PLAN_LIMITS.pctDepthMax) };
+  const d = o['decisions'];
+  if (!Array.isArray(d) || d.length > PLAN_LIMITS.decisionsMax) throw new PlanError(`${at}.decisions: expected an array of at most ${PLAN_LIMITS.decisionsMax} integers`);
+  return { kind, decisions: d.map((x, i) => int(x, `${at}.decisions[${i}]`, 0, 2 ** 31 - 1)) };
+}
+
+function parseCommand(v: Json, at: string, peers: number): Command {
+  const o = obj(v, at);
+  const c = oneOf(o['c'], `${at}.c`, ['produce', 'peerBlocks', 'votes', 'commitQC', 'appVotes', 'appQC', 'run', 'crash', 'restart', 'fault'] as const);
+  const count = (): number => int(o['count'], `${at}.count`, 1, PLAN_LIMITS.countMax);
+  switch (c) {
+    case 'produce':
+      return { c, count: count() };
+    case 'peerBlocks':
+      return { c, peer: int(o['peer'], `${at}.peer`, 0, peers - 1), count: count() };
+    case 'votes':
+    case 'appVotes':
+    case 'restart':
+      return { c };
+    case 'commitQC':
+      return { c, count: count() };
+    case 'appQC':
+      return { c, ahead: int(o['ahead'], `${at}.ahead`, 0, PLAN_LIMITS.countMax) };
+    case 'run':
+      return { c, steps: int(o['steps'], `${at}.steps`, 0, PLAN_LIMITS.stepsMax) };
+    case 'crash':
+      return { c, afterFsOps: int(o['afterFsOps'], `${at}.afterFsOps`, 0, PLAN_LIMITS.stepsMax), image: int(o['image'], `${at}.image`, 0, 2 ** 31 - 1) };
+    case 'fault':
+      return { c, kind: oneOf(o['kind'], `${at}.kind`, FAULT_KINDS), nth: int(o['nth'], `${at}.nth`, 0, PLAN_LIMITS.stepsMax) };
+  }
+}
+
+/** Validates untrusted JSON as a Plan; throws PlanError naming the first bad field. */
+export function parsePlan(v: Json): Plan {
+  const o = obj(v, 'plan');
+  const version = o['v'];
+  if (version !== PLAN_VERSION) throw new PlanError(`plan.v: this crashsim reads plan version ${PLAN_VERSION}, got ${JSON.stringify(version)}`);
+  const committeeSize = int(o['committeeSize'], 'plan.committeeSize', 4, PLAN_LIMITS.committeeSizeMax);
+  const cmds = o['commands'];
+  if (!Array.isArray(cmds) || cmds.length > PLAN_LIMITS.commandsMax) throw new PlanError(`plan.commands: expected an array of at most ${PLAN_LIMITS.commandsMax} commands`);
+  return {
+    v: PLAN_VERSION,
+    design: str(o['design'], 'plan.design', 100),
+    personality: oneOf(o['personality'], 'plan.personality', PERSONALITY_NAMES),
+    faults: oneOf(o['faults'], 'plan.faults', ['off', 'swarm'] as const),
+    torn: oneOf(o['torn'], 'plan.torn', ['off', 'sector', 'byte'] as const),
+    committeeSize,
+    nodeIndex: int(o['nodeIndex'], 'plan.nodeIndex', 0, committeeSize - 1),
+    seed: str(o['seed'], 'plan.seed', PLAN_LIMITS.seedCharsMax),
+    schedule: parseSchedule(o['schedule'], 'plan.schedule'),
+    commands: cmds.map((c, i) => parseCommand(c, `plan.commands[${i}]`, committeeSize - 1)),
+    liveness: bool(o['liveness'], 'plan.liveness'),
+    budgetSteps: int(o['budgetSteps'], 'plan.budgetSteps', 1, PLAN_LIMITS.stepsMax),
+    livenessBudgetSteps: int(o['livenessBudgetSteps'], 'plan.livenessBudgetSteps', 1, PLAN_LIMITS.stepsMax),
+  };
+}
+
+/** One line per command, for reports and shrunk counterexamples. */
+export function describeCommand(c: Command): string {
+  switch (c.c) {
+    case 'produce': return `node produces ${c.count} block(s)`;
+    case 'peerBlocks': return `peer ${c.peer} produces ${c.count} block(s) and delivers`;
+    case 'votes': return 'peers deliver votes';
+    case 'commitQC': return `peers form ${c.count} CommitQC(s) and deliver`;
+    case 'appVotes': return 'peers deliver AppVotes';
+    case 'appQC': return `peers run ${c.ahead} CommitQC(s) ahead, then deliver the AppQC (fast-forward)`;
+    case 'run': return `run ${c.steps} steps`;
+    case 'crash': return `power loss after ${c.afterFsOps} more fs primitive(s), crash image #${c.image}`;
+    case 'restart': return 'node process restarts (no power loss)';
+    case 'fault': return `fault: the ${ordinal(c.nth + 1)} next ${FAULT_PRIMITIVE[c.kind]} gets ${c.kind}`;
+  }
+}
+
+/** The fs primitive each fault kind hits. */
+export const FAULT_PRIMITIVE: Readonly<Record<FaultKind, 'write' | 'fsync' | 'read'>> = {
+  'write-eio': 'write', 'write-enospc': 'write', 'short-write': 'write', 'fsync-fail': 'fsync', 'read-corruption': 'read',
+};
+
+function ordinal(n: number): string {
+  const s = n % 100 >= 11 && n % 100 <= 13 ? 'th' : (['th', 'st', 'nd', 'rd'][n % 10] ?? 'th');
+  return `${n}${s}`;
+}
