@@ -31,6 +31,11 @@ export class FaultyFs implements EnvFs {
   private readonly rules: { rule: FaultRule; seen: number }[] = [];
   private readonly fdPaths = new Map<Fd, string>();
 
+  /** Called after each recorded call (e.g. to interleave with observer events). */
+  onCall: ((c: RecordedCall) => void) | undefined;
+  /** When set, every write writes at most this many bytes (a short write). */
+  writeBytesMax: number | undefined;
+
   constructor(private readonly inner: EnvFs) {}
 
   addFault(rule: FaultRule): void {
@@ -58,7 +63,9 @@ export class FaultyFs implements EnvFs {
       const nth = r.rule.nth ?? 1;
       if (r.seen === nth || (r.rule.sticky === true && r.seen > nth)) failed ??= r.rule.errno;
     }
-    this.calls.push({ syscall, path, failed });
+    const call = { syscall, path, failed };
+    this.calls.push(call);
+    this.onCall?.(call);
     if (failed !== undefined) throw new FsError(failed, syscall, path);
   }
 
@@ -86,7 +93,8 @@ export class FaultyFs implements EnvFs {
   }
   async write(ctx: Ctx, fd: Fd, data: Uint8Array): Promise<number> {
     this.check('write', this.fdPaths.get(fd));
-    return this.inner.write(ctx, fd, data);
+    const cap = this.writeBytesMax;
+    return this.inner.write(ctx, fd, cap === undefined ? data : data.subarray(0, cap));
   }
   async fsync(ctx: Ctx, fd: Fd): Promise<void> {
     this.check('fsync', this.fdPaths.get(fd));
