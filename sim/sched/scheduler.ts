@@ -63,7 +63,6 @@ export class Task implements CtxTask {
 
 /** One registered Env call of one task, waiting for the step that performs it. */
 export abstract class PendingOp<T = unknown> {
-  seq = 0;
   source: string | undefined;
   readonly promise: Promise<T>;
   // Method syntax keeps PendingOp<T> assignable to PendingOp<unknown>.
@@ -222,7 +221,6 @@ export class Scheduler {
   /** Live tasks by id; Map order = spawn order = ascending id. */
   private readonly live = new Map<number, Task>();
   private nextTaskId = 1;
-  private nextOpSeq = 0;
   private stepCount = 0;
   private now = 0;
   private readonly decisionLog: number[] = [];
@@ -378,7 +376,6 @@ export class Scheduler {
     if (task.ops.length >= PENDING_OPS_PER_TASK_MAX) {
       throw new EnvUsageError(`${task.name}: more than ${PENDING_OPS_PER_TASK_MAX} pending Env calls at once`);
     }
-    op.seq = this.nextOpSeq++;
     op.source = this.trace.callerSource();
     task.ops.push(op);
     this.park(task);
@@ -387,7 +384,6 @@ export class Scheduler {
 
   /** Puts an op performed in this step back to wait (a section body returned WAIT). */
   repark(op: PendingOp): void {
-    op.seq = this.nextOpSeq++;
     op.task.ops.push(op);
   }
 
@@ -399,7 +395,6 @@ export class Scheduler {
     this.live.set(task.id, task);
     this.strategy.taskCreated(task.id);
     const start = new StartOp(this, task, fn);
-    start.seq = this.nextOpSeq++;
     start.source = this.trace.callerSource();
     task.ops.push(start);
     return task;
