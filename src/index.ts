@@ -1,6 +1,6 @@
 /**
  * Public surface of the system under test (the availability persistence layer).
- * Scenarios, oracles and tests import from here; `sim/` never does.
+ * Scenarios, oracles and tests import from here; the simulator never does.
  */
 export { AvailError, ErrBadLane, ErrPruned, InvariantViolation, SentinelError, errorAs, errorIs, errorText, wrapError } from './errors.js';
 export { ProcessAbort } from './codec/index.js';

@@ -116,6 +116,9 @@ export interface LaneProposalSubscription {
   recv(ctx: Ctx): Promise<SignedLaneProposal>;
 }
 
+/** Largest lane range `headers` allocates for (far above any range a committee can finalise). */
+const HEADERS_RANGE_MAX = 1n << 24n;
+
 function minBig(a: bigint, b: bigint): bigint {
   return a < b ? a : b;
 }
@@ -320,6 +323,8 @@ export class AvailState {
   async headers(ctx: Ctx, lr: LaneRange): Promise<BlockHeader[]> {
     if (lr.first === lr.next) return [];
     const count = lr.next - lr.first;
+    // The reference allocates the slice up front: an absurd (unverified, loaded) range panics there.
+    if (count < 0n || count > HEADERS_RANGE_MAX) throw new ProcessAbort(`headers: makeslice: len out of range (${count})`);
     const result: BlockHeader[] = new Array<BlockHeader>(Number(count));
     let want = lr.lastHash;
     let n = lr.next - 1n;

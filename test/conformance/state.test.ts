@@ -24,7 +24,7 @@ import { makeCommittee } from '../../scenarios/fixtures.js';
 import { ENVS } from '../support/envs.js';
 import type { TestEnv } from '../support/envs.js';
 import { withFaultyFs } from '../support/faulty-fs.js';
-import { eventually, rejectsWith, runStateFlow } from '../support/flow.js';
+import { eventually, runStateFlow } from '../support/flow.js';
 import { inTask, joinPath, listNames, writeBytes } from '../support/fsops.js';
 
 const fx = makeCommittee('conformance-state', 4);
