@@ -38,6 +38,8 @@ export interface ExecOptions {
   readonly traceKeepLastEvents?: number;
   /** override how crash images are enumerated (the explorer asks for more) */
   readonly crashImageOptions?: Partial<CrashImageOptions>;
+  /** violations (known findings) to count and look past instead of stopping the run */
+  readonly acknowledge?: (v: Violation) => boolean;
 }
 
 /** What happened, in order, for reports and the HTML timeline. */
@@ -65,6 +67,8 @@ export interface RunResult {
   readonly plan: Plan;
   readonly verdict: 'pass' | 'fail';
   readonly violation: Violation | undefined;
+  /** acknowledged violations seen (code → count); the run went on past them */
+  readonly acknowledged: Readonly<Record<string, number>>;
   readonly stats: RunStats;
   /** stable hash of everything the run did (every world's trace + every chosen crash image) */
   readonly traceHash: string;
@@ -114,6 +118,7 @@ class Execution {
     this.streams = new RandomStreams(plan.seed);
     this.faultProfileRng = this.streams.stream('faults');
     this.oracle = new Oracle(this.oracleContext(undefined));
+    this.oracle.acknowledge = opts.acknowledge;
     this.oracle.onViolation = (v) => {
       this.timeline.push({ kind: 'violation', incarnation: v.incarnation, step: v.step, text: `${v.invariant}: ${v.message}` });
       this.cur?.world.stop(`violation of ${v.invariant}`);
@@ -261,10 +266,10 @@ class Execution {
   }
 
   private harnessFailure(e: unknown): void {
-    if (e instanceof LivelockError) this.oracle.fail('HARNESS', `livelock: the step budget of ${this.plan.budgetSteps} ran out`, e.message.split('\n').slice(0, 40));
-    else if (e instanceof DeadlockError) this.oracle.fail('LIVENESS', `deadlock: ${e.message.split('\n')[0] ?? ''}`, e.message.split('\n').slice(1, 40));
-    else if (e instanceof SimFailure) this.oracle.fail('HARNESS', e.message.split('\n')[0] ?? 'simulator failure', e.message.split('\n').slice(1, 40));
-    else this.oracle.fail('HARNESS', `unexpected error: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
+    if (e instanceof LivelockError) this.oracle.fail('HARNESS', 'livelock', `livelock: the step budget of ${this.plan.budgetSteps} ran out`, e.message.split('\n').slice(0, 40));
+    else if (e instanceof DeadlockError) this.oracle.fail('LIVENESS', 'deadlock', `deadlock: ${e.message.split('\n')[0] ?? ''}`, e.message.split('\n').slice(1, 40));
+    else if (e instanceof SimFailure) this.oracle.fail('HARNESS', 'simulator', e.message.split('\n')[0] ?? 'simulator failure', e.message.split('\n').slice(1, 40));
+    else this.oracle.fail('HARNESS', 'unexpected-error', `unexpected error: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
   }
 
   /** Spawns a network task that waits for the node to be up, then runs `fn`. */
@@ -473,7 +478,7 @@ class Execution {
     if (this.violated) return;
     const published = inc.cell.load()?.lastCommitQC().load()?.vote.view.index;
     if (targetIndex === undefined || published === undefined || published < targetIndex || !votedNew) {
-      this.oracle.fail('LIVENESS', `no progress within ${this.plan.livenessBudgetSteps} steps after the last crash: latest published CommitQC ${published ?? 'none'} (want ≥ ${targetIndex ?? startLatest + 1n}), vote for a new block: ${votedNew ? 'yes' : 'no'}`);
+      this.oracle.fail('LIVENESS', 'no-progress', `no progress within ${this.plan.livenessBudgetSteps} steps after the last crash: latest published CommitQC ${published ?? 'none'} (want ≥ ${targetIndex ?? startLatest + 1n}), vote for a new block: ${votedNew ? 'yes' : 'no'}`);
     }
   }
 
@@ -483,13 +488,14 @@ class Execution {
     this.closeIncarnation();
     if (!this.violated && this.net.equivocations.length > 0) {
       const e = this.net.equivocations[0];
-      if (e !== undefined) this.oracle.fail('X1', `after a restart the node produced a different own block ${e.n} than the one it had disseminated`);
+      if (e !== undefined) this.oracle.fail('X1', 'own-equivocation', `after a restart the node produced a different own block ${e.n} than the one it had disseminated`);
     }
     const s = inc.cell.load();
     return {
       plan: this.plan,
       verdict: this.violated ? 'fail' : 'pass',
       violation: this.oracle.violation,
+      acknowledged: Object.fromEntries(this.oracle.acknowledged),
       stats: {
         incarnations: this.decisions.length,
         crashes: this.crashes,

@@ -5,7 +5,8 @@
  *  - event time, against the disk the run's personality guarantees (the VFS's
  *    durable image: what every crash image keeps): I2 at each latestCommitQC
  *    store, I3 at each RecvBatch, I1 after each A/B write, I4 before each unlink,
- *    I9 at each collected batch, I6/I11 (state forms) at every observed point;
+ *    I9 at each collected batch, I6 at every observed point, I11 at each
+ *    CommitQC append;
  *  - after every restart, against the history before the crash: I5, I7, I8 and
  *    the restart forms of I2 and I3;
  *  - the run's end: liveness (LIVENESS), I10, and own-lane equivocation (X1).
@@ -34,6 +35,7 @@ export const INVARIANTS = {
   I10: 'persistence errors are fatal and do not advance cursors',
   I11: 'at most one unpublished CommitQC from PushCommitQC',
   X1: 'no own-lane equivocation after a restart (beyond the spec)',
+  X2: 'the published latestCommitQC never goes backwards within a run (beyond the spec)',
   LIVENESS: 'after the last crash, with faults off, the node publishes a new CommitQC and votes for new blocks',
   HARNESS: 'the run itself stays within its limits (no livelock, no runaway)',
 } as const;
@@ -41,6 +43,8 @@ export type InvariantId = keyof typeof INVARIANTS;
 
 export interface Violation {
   readonly invariant: InvariantId;
+  /** `<invariant>/<kind>`: a stable signature of *how* it broke (findings and acknowledgements match on it) */
+  readonly code: string;
   /** one line: what broke */
   readonly message: string;
   /** extra lines (state, disk, history) */
@@ -70,11 +74,24 @@ export interface OracleContext {
 
 const short = (lane: LaneId): string => lane.slice(0, 8);
 
+/** `abort` or `error:<message with numbers and hex elided>`: restart failures of one cause share a code. */
+function restartCode(error: unknown): string {
+  if (error instanceof Error && error.name === 'ProcessAbort') return `abort:${elide(error.message.replace(/^process abort: /, '')).slice(0, 80)}`;
+  return `error:${elide(error instanceof Error ? error.message : String(error)).slice(0, 80)}`;
+}
+
+function elide(s: string): string {
+  return s.replace(/[0-9a-f]{16,}/g, 'H').replace(/\d+/g, 'N');
+}
+
 export class Oracle {
   violation: Violation | undefined;
   readonly checks = new Map<InvariantId, number>();
   /** called once, when the first violation is recorded (the executor stops the world) */
   onViolation: ((v: Violation) => void) | undefined;
+  /** violations to count and look past (known findings), by code */
+  acknowledge: ((v: Violation) => boolean) | undefined;
+  readonly acknowledged = new Map<string, number>();
   /** sees every (lane, n) the node votes for (the liveness phase waits for new ones) */
   onVotes: ((lane: LaneId, n: bigint) => void) | undefined;
 
@@ -83,12 +100,14 @@ export class Oracle {
   private publishedMax: bigint | undefined;
   private abWrittenMax: bigint | undefined;
   private appQCMaxThisRun: bigint | undefined;
+  private publishedThisRun: bigint | undefined;
 
   constructor(private ctx: OracleContext) {}
 
   setContext(ctx: OracleContext): void {
     this.ctx = ctx;
     this.appQCMaxThisRun = undefined;
+    this.publishedThisRun = undefined;
   }
 
   private count(id: InvariantId): void {
@@ -96,10 +115,19 @@ export class Oracle {
   }
 
   /** Records the first violation; later ones are ignored (the run is stopping). */
-  fail(invariant: InvariantId, message: string, details: readonly string[] = []): void {
+  /**
+   * Records a violation. An acknowledged one (a known finding the caller chose to
+   * look past) is counted and the run goes on; otherwise the first one wins.
+   */
+  fail(invariant: InvariantId, kind: string, message: string, details: readonly string[] = []): void {
     if (this.violation !== undefined) return;
-    this.violation = { invariant, message, details, incarnation: this.ctx.incarnation, step: this.ctx.step };
-    this.onViolation?.(this.violation);
+    const v: Violation = { invariant, code: `${invariant}/${kind}`, message, details, incarnation: this.ctx.incarnation, step: this.ctx.step };
+    if (this.acknowledge?.(v) === true) {
+      this.acknowledged.set(v.code, (this.acknowledged.get(v.code) ?? 0) + 1);
+      return;
+    }
+    this.violation = v;
+    this.onViolation?.(v);
   }
 
   private disk(): DiskView {
@@ -124,13 +152,20 @@ export class Oracle {
     return {
       onCommitQCPublished: ({ qc, writer }) => {
         const idx = qc.vote.view.index;
+        if (writer !== 'newInner') {
+          this.count('X2');
+          if (this.publishedThisRun !== undefined && idx < this.publishedThisRun) {
+            this.fail('X2', `regressed-by-${writer}`, `latestCommitQC goes back from ${this.publishedThisRun} to ${idx} (stored by ${writer})`);
+          }
+        }
+        if (this.publishedThisRun === undefined || idx > this.publishedThisRun) this.publishedThisRun = idx;
         if (this.publishedMax === undefined || idx > this.publishedMax) this.publishedMax = idx;
         if (writer === 'newInner') return; // the startup store comes from disk
         this.count('I2');
         const view = this.disk();
         const anchorHas = view.ab.kind === 'ok' && view.ab.commitQC?.vote.view.index === idx;
         if (!hasCommitQC(view, idx) && !anchorHas) {
-          this.fail('I2', `CommitQC ${idx} published (by ${writer}) but commitqcs/${idx}.pb is not durable`, [`durable commitqcs: ${[...view.commitQCs.keys()].join(', ') || '(none)'}`]);
+          this.fail('I2', `published-by-${writer}`, `CommitQC ${idx} published (by ${writer}) but commitqcs/${idx}.pb is not durable`, [`durable commitqcs: ${[...view.commitQCs.keys()].join(', ') || '(none)'}`]);
         }
         checkState();
       },
@@ -164,7 +199,7 @@ export class Oracle {
     this.votes.set(`${h.lane}/${h.blockNumber}`, { lane: h.lane, n: h.blockNumber, hashHex, incarnation: this.ctx.incarnation });
     if (hasBlock(view, h.lane, h.blockNumber, hashHex)) return;
     if (h.blockNumber < this.prunePoint(view, h.lane)) return;
-    this.fail('I3', `the node votes for block ${short(h.lane)}…/${h.blockNumber} but blocks/${short(h.lane)}…_${h.blockNumber}.pb is not durable`, [
+    this.fail('I3', 'vote-not-durable', `the node votes for block ${short(h.lane)}…/${h.blockNumber} but blocks/${short(h.lane)}…_${h.blockNumber}.pb is not durable`, [
       `durable blocks of the lane: ${[...(view.blocks.get(h.lane)?.keys() ?? [])].join(', ') || '(none)'}`,
     ]);
   }
@@ -172,7 +207,7 @@ export class Oracle {
   private noteAppQC(a: AppQC): void {
     this.count('I8');
     const idx = a.vote.roadIndex;
-    if (this.appQCMaxThisRun !== undefined && idx < this.appQCMaxThisRun) this.fail('I8', `latestAppQC went back from ${this.appQCMaxThisRun} to ${idx}`);
+    if (this.appQCMaxThisRun !== undefined && idx < this.appQCMaxThisRun) this.fail('I8', 'appqc-regressed', `latestAppQC went back from ${this.appQCMaxThisRun} to ${idx}`);
     if (this.appQCMaxThisRun === undefined || idx > this.appQCMaxThisRun) this.appQCMaxThisRun = idx;
   }
 
@@ -183,11 +218,11 @@ export class Oracle {
     if (view.ab.kind !== 'ok' || view.ab.appQC === undefined) return;
     const r = view.ab.appQC.vote.roadIndex;
     if (this.ctx.abPayload === 'anchor') {
-      if (view.ab.commitQC === undefined || view.ab.commitQC.vote.view.index !== r) this.fail('I1', `${when}: the durable anchor's AppQC (${r}) and CommitQC do not match`);
+      if (view.ab.commitQC === undefined || view.ab.commitQC.vote.view.index !== r) this.fail('I1', 'anchor-mismatch', `${when}: the durable anchor's AppQC (${r}) and CommitQC do not match`);
       return;
     }
     if (!hasCommitQC(view, r)) {
-      this.fail('I1', `${when}: the durable AppQC is at road index ${r} but commitqcs/${r}.pb is not durable`, [`durable commitqcs: ${[...view.commitQCs.keys()].join(', ') || '(none)'}`]);
+      this.fail('I1', 'appqc-without-commitqc', `${when}: the durable AppQC is at road index ${r} but commitqcs/${r}.pb is not durable`, [`durable commitqcs: ${[...view.commitQCs.keys()].join(', ') || '(none)'}`]);
     }
   }
 
@@ -200,14 +235,14 @@ export class Oracle {
     const view = this.disk();
     const r = view.ab.kind === 'ok' && view.ab.appQC !== undefined ? view.ab.appQC.vote.roadIndex : undefined;
     if (r === undefined || i >= r) {
-      this.fail('I4', `commitqcs/${i}.pb is deleted while the durable AppQC is ${r === undefined ? 'absent' : `at ${r}`}`);
+      this.fail('I4', 'delete-at-or-above-appqc', `commitqcs/${i}.pb is deleted while the durable AppQC is ${r === undefined ? 'absent' : `at ${r}`}`);
     }
   }
 
   private checkBatch(batch: PersistBatch, s: AvailState | undefined): void {
     this.count('I9');
-    for (const [i, p] of batch.blocks.entries()) if (p === undefined || p === null) return this.fail('I9', `collected batch has a null block at position ${i}`);
-    for (const [i, q] of batch.commitQCs.entries()) if (q === undefined || q === null) return this.fail('I9', `collected batch has a null CommitQC at position ${i}`);
+    for (const [i, p] of batch.blocks.entries()) if (p === undefined || p === null) return this.fail('I9', 'null-block-in-batch', `collected batch has a null block at position ${i}`);
+    for (const [i, q] of batch.commitQCs.entries()) if (q === undefined || q === null) return this.fail('I9', 'null-commitqc-in-batch', `collected batch has a null CommitQC at position ${i}`);
     if (s === undefined) return;
     const inner = s.core.inner;
     const view = this.disk();
@@ -218,23 +253,17 @@ export class Oracle {
         const p = q.get(n);
         if (p === undefined) continue;
         if (!hasBlock(view, lane, n, toHex(blockHeaderHash(p.block.header)))) {
-          return this.fail('I9', `block ${short(lane)}…/${n} is below the persistence cursor ${cursor} but not durable`);
+          return this.fail('I9', 'below-cursor-not-durable', `block ${short(lane)}…/${n} is below the persistence cursor ${cursor} but not durable`);
         }
       }
     }
   }
 
-  /** I6 (seed, in memory) and the state form of I11. */
+  /** I6 (seed, in memory). */
   checkInnerState(inner: Inner): void {
     this.count('I6');
     for (const [lane, q] of inner.blocks) {
-      if (q.next - q.first > 30n) return this.fail('I6', `lane ${short(lane)}… holds ${q.next - q.first} blocks (capacity 30)`);
-    }
-    this.count('I11');
-    const latest = inner.latestCommitQC.load();
-    const published = latest === undefined ? 0n : latest.vote.view.index + 1n;
-    if (inner.commitQCs.next > published + 1n) {
-      this.fail('I11', `CommitQCs up to ${inner.commitQCs.next - 1n} are queued but only ${published === 0n ? 'none' : published - 1n} is published`);
+      if (q.next - q.first > 30n) return this.fail('I6', 'over-capacity', `lane ${short(lane)}… holds ${q.next - q.first} blocks (capacity 30)`);
     }
   }
 
@@ -244,8 +273,8 @@ export class Oracle {
   /** NewState failed on a crash image: I5 (and the reason). */
   restartFailed(error: unknown, imageSummary: string): void {
     this.count('I5');
-    const msg = error instanceof Error ? `${error.name === 'ProcessAbort' ? 'process abort' : 'error'}: ${error.message}` : String(error);
-    this.fail('I5', `restart failed: ${msg}`, [`crash image: ${imageSummary}`]);
+    const msg = error instanceof Error ? (error.name === 'ProcessAbort' ? error.message : `error: ${error.message}`) : String(error);
+    this.fail('I5', restartCode(error), `restart failed: ${msg}`, [`crash image: ${imageSummary}`]);
   }
 
   /** NewState succeeded: restart forms of I2, I3, I8 and the I7 reconstruction. */
@@ -257,14 +286,14 @@ export class Oracle {
 
     this.count('I2');
     if (this.publishedMax !== undefined && nextIdx < this.publishedMax + 1n) {
-      this.fail('I2', `after the restart latestCommitQC is ${latest === undefined ? 'none' : latest.vote.view.index} but CommitQC ${this.publishedMax} had been published before the crash`);
+      this.fail('I2', 'published-lost-by-crash', `after the restart latestCommitQC is ${latest === undefined ? 'none' : latest.vote.view.index} but CommitQC ${this.publishedMax} had been published before the crash`);
       return;
     }
 
     this.count('I8');
     const a = inner.latestAppQC?.vote.roadIndex;
     if (this.abWrittenMax !== undefined && (a === undefined || a < this.abWrittenMax)) {
-      this.fail('I8', `after the restart latestAppQC is ${a ?? 'none'} but the A/B write of AppQC ${this.abWrittenMax} had completed before the crash`);
+      this.fail('I8', 'appqc-lost-by-crash', `after the restart latestAppQC is ${a ?? 'none'} but the A/B write of AppQC ${this.abWrittenMax} had completed before the crash`);
       return;
     }
 
@@ -274,23 +303,23 @@ export class Oracle {
       if (q === undefined || v.n < q.first) continue;
       const p = q.get(v.n);
       if (p === undefined || toHex(blockHeaderHash(p.block.header)) !== v.hashHex) {
-        this.fail('I3', `the node voted for block ${short(v.lane)}…/${v.n} (incarnation ${v.incarnation}) but after the restart it is ${p === undefined ? 'missing' : 'different'} (queue [${q.first}, ${q.next}))`);
+        this.fail('I3', 'voted-block-lost-by-crash', `the node voted for block ${short(v.lane)}…/${v.n} (incarnation ${v.incarnation}) but after the restart it is ${p === undefined ? 'missing' : 'different'} (queue [${q.first}, ${q.next}))`);
         return;
       }
     }
 
     this.count('I7');
     if (inner.nextCommitQCToPersist !== inner.commitQCs.next && s.design.name === 'seed') {
-      this.fail('I7', `nextCommitQCToPersist ${inner.nextCommitQCToPersist} ≠ commitQCs.next ${inner.commitQCs.next} after the restart`);
+      this.fail('I7', 'commitqc-cursor', `nextCommitQCToPersist ${inner.nextCommitQCToPersist} ≠ commitQCs.next ${inner.commitQCs.next} after the restart`);
       return;
     }
     if (inner.commitQCs.next > inner.commitQCs.first && nextIdx !== inner.commitQCs.next) {
-      this.fail('I7', `latestCommitQC ${nextIdx - 1n} is not the last restored CommitQC ${inner.commitQCs.next - 1n}`);
+      this.fail('I7', 'latest-commitqc', `latestCommitQC ${nextIdx - 1n} is not the last restored CommitQC ${inner.commitQCs.next - 1n}`);
       return;
     }
     const view = readDisk(image.files, this.ctx.stateDir, this.ctx.abPayload);
     const diskAppQC = view.ab.kind === 'ok' ? view.ab.appQC?.vote.roadIndex : undefined;
-    if (diskAppQC !== a) this.fail('I7', `latestAppQC ${a ?? 'none'} after the restart, but the disk's A/B winner holds ${diskAppQC ?? 'none'}`);
+    if (diskAppQC !== a) this.fail('I7', 'latest-appqc', `latestAppQC ${a ?? 'none'} after the restart, but the disk's A/B winner holds ${diskAppQC ?? 'none'}`);
     this.appQCMaxThisRun = a;
     this.checkInnerState(inner);
   }
@@ -299,7 +328,7 @@ export class Oracle {
   persistLoopEnded(error: unknown, faultInjected: boolean): void {
     this.count('I10');
     if (!faultInjected) {
-      this.fail('I10', `the node's Run ended without an injected fault: ${error instanceof Error ? error.message : String(error)}`);
+      this.fail('I10', 'run-ended-without-fault', `the node's Run ended without an injected fault: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
 }
