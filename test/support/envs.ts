@@ -1,14 +1,15 @@
 /**
- * The Env matrix the conformance tests run against. Today: `node` (the
- * production Env on a fresh temporary directory). The simulator's Env will be
- * added here as `sim`; tests do all their setup I/O through `host.env.fs`, so
- * they run unchanged on it.
+ * The Env matrix the conformance tests run against: `node` (the production Env
+ * on a fresh temporary directory) and `sim` (a simulator world on an empty VFS).
+ * Tests do all their setup I/O through `host.env.fs`, so they run unchanged on both.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { EnvHost } from '../../src/env.js';
 import { createNodeEnv } from '../../src/env/node-env.js';
+import { Vfs } from '../../sim/vfs/index.js';
+import { createWorld } from '../../sim/world.js';
 
 export interface TestEnv {
   readonly host: EnvHost;
@@ -39,4 +40,23 @@ export const nodeEnvFactory: EnvFactory = {
   },
 };
 
-export const ENVS: readonly EnvFactory[] = [nodeEnvFactory];
+let simWorlds = 0;
+
+/** The simulator's Env: a fresh world on an empty strict-POSIX VFS holding `/state`. */
+export const simEnvFactory: EnvFactory = {
+  name: 'sim',
+  async make(): Promise<TestEnv> {
+    const vfs = Vfs.create({ personality: 'strict-posix' });
+    vfs.mkdir('/state', 0o700);
+    const world = createWorld({ seed: `conformance-${simWorlds++}`, fs: vfs, budgetSteps: 5_000_000 });
+    return {
+      host: world.host,
+      stateDir: '/state',
+      async cleanup() {
+        world.stop('test done');
+      },
+    };
+  },
+};
+
+export const ENVS: readonly EnvFactory[] = [nodeEnvFactory, simEnvFactory];
