@@ -16,12 +16,11 @@ import { makeCommittee } from '../../scenarios/fixtures.js';
 import { ENVS } from '../support/envs.js';
 import type { TestEnv } from '../support/envs.js';
 import { withFaultyFs } from '../support/faulty-fs.js';
-import { inTask, joinPath, listNames, writeBytes } from '../support/fsops.js';
+import { GARBAGE, inTask, joinPath, listNames, writeBytes } from '../support/fsops.js';
 
 const fx = makeCommittee('conformance-blocks', 4);
 const lane1 = fx.lane(0);
 const lane2 = fx.lane(1);
-const GARBAGE = new Uint8Array([0x0a, 0x05, 0x01]);
 
 function numbers(bs: readonly LoadedBlock[] | undefined): bigint[] {
   return (bs ?? []).map((b) => b.number);

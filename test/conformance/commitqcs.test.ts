@@ -14,12 +14,11 @@ import { makeCommittee } from '../../scenarios/fixtures.js';
 import { ENVS } from '../support/envs.js';
 import type { TestEnv } from '../support/envs.js';
 import { withFaultyFs } from '../support/faulty-fs.js';
-import { inTask, joinPath, listNames, readBytes, writeBytes } from '../support/fsops.js';
+import { GARBAGE, inTask, joinPath, listNames, readBytes, writeBytes } from '../support/fsops.js';
 
 const fx = makeCommittee('conformance-commitqcs', 4);
 const qcs = fx.commitQCChain(8);
 const qc = (i: number): CommitQC => qcs[i]!;
-const GARBAGE = new Uint8Array([0x0a, 0x05, 0x01]);
 
 function indices(l: readonly LoadedCommitQC[]): bigint[] {
   return l.map((x) => x.index);

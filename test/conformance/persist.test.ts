@@ -11,12 +11,10 @@ import { loadPersisted, newABPersister } from '../../src/persist/ab.js';
 import { ENVS } from '../support/envs.js';
 import type { TestEnv } from '../support/envs.js';
 import { withFaultyFs } from '../support/faulty-fs.js';
-import { exists, inTask, joinPath, listNames, readBytes, writeBytes } from '../support/fsops.js';
+import { GARBAGE, exists, inTask, joinPath, listNames, readBytes, writeBytes } from '../support/fsops.js';
 
 const PREFIX = 'avail_inner';
 const TYPE = 'AppQC';
-/** A Stage-1 failure for any message: a length-delimited field longer than the input. */
-const GARBAGE = new Uint8Array([0x0a, 0x05, 0x01]);
 
 /** Distinct Stage-1-valid AppQC payloads. */
 function payload(i: number): Uint8Array {

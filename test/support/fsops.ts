@@ -2,7 +2,7 @@
  * Test setup I/O through an Env's file system (so tests run on any Env).
  */
 import type { Ctx, Env, EnvHost } from '../../src/env.js';
-import { joinPath, readDir, readFile, remove, writeAndSync } from '../../src/persist/fsutil.js';
+import { joinPath, readDir, readFile, writeAndSync } from '../../src/persist/fsutil.js';
 
 export async function writeBytes(env: Env, ctx: Ctx, path: string, data: Uint8Array): Promise<void> {
   await writeAndSync(env, ctx, path, data);
@@ -21,10 +21,6 @@ export async function listNames(env: Env, ctx: Ctx, dir: string): Promise<string
   }
 }
 
-export async function removePath(env: Env, ctx: Ctx, path: string): Promise<void> {
-  await remove(env, ctx, path);
-}
-
 export async function exists(env: Env, ctx: Ctx, path: string): Promise<boolean> {
   try {
     await env.fs.stat(ctx, path);
@@ -39,6 +35,7 @@ export function inTask<T>(host: EnvHost, fn: (ctx: Ctx) => Promise<T>): Promise<
   return host.main('test', fn);
 }
 
-export const GARBAGE = new Uint8Array([0xff, 0xff, 0xff, 0xff, 0x0f, 0x07]);
+/** Bytes that fail Stage 1 for every message: a length-delimited field longer than the input. */
+export const GARBAGE = new Uint8Array([0x0a, 0x05, 0x01]);
 
 export { joinPath };
