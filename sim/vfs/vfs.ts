@@ -349,6 +349,8 @@ export class Vfs implements SyncFs, PositionalFs {
     if (acc !== O_RDONLY && acc !== O_WRONLY && acc !== O_RDWR) fail('EINVAL', 'open', String(path), `invalid access mode ${acc}`);
     if (this.fds.size >= this.options.openFilesMax) fail('EMFILE', 'open', String(path));
     const lk = this.lookup(path, 'open');
+    // Linux refuses O_CREAT with a trailing slash before it looks at the last component.
+    if ((flags & O_CREAT) !== 0 && lk.trailingSlash) fail('EISDIR', 'open', lk.path);
     let entry = lk.entry;
     if (entry !== undefined) {
       if ((flags & O_CREAT) !== 0 && (flags & O_EXCL) !== 0) fail('EEXIST', 'open', lk.path);
@@ -359,7 +361,6 @@ export class Vfs implements SyncFs, PositionalFs {
       }
     } else {
       if ((flags & O_CREAT) === 0) fail('ENOENT', 'open', lk.path);
-      if (lk.trailingSlash) fail('EISDIR', 'open', lk.path);
       const slot = lk.slot as ParentRef; // only "/", "." and ".." lack a slot, and they always exist
       entry = { id: this.createNode(slot, 'file', mode, lk.path), type: 'file' };
     }
