@@ -28,6 +28,8 @@ import { describeCommand, type Command, type Plan } from './plan.js';
 
 /** The state directory D of the node (the operator creates it; it is durable from the start). */
 export const STATE_DIR = '/data';
+/** Process restarts after a failed node (persist error, startup error under faults) a run may take. */
+export const REVIVES_MAX = 50;
 /** Fixture seed of the committee: fixed, so keys, blocks and signatures are shared (and memoized) by every run. */
 export const COMMITTEE_SEED = 'crashsim-committee';
 
@@ -38,6 +40,8 @@ export interface ExecOptions {
   readonly traceKeepLastEvents?: number;
   /** override how crash images are enumerated (the explorer asks for more) */
   readonly crashImageOptions?: Partial<CrashImageOptions>;
+  /** recorded scheduler decisions per incarnation (from a replay token): followed exactly, divergence fails */
+  readonly replayDecisions?: readonly (readonly number[])[];
   /** violations (known findings) to count and look past instead of stopping the run */
   readonly acknowledge?: (v: Violation) => boolean;
 }
@@ -77,6 +81,8 @@ export interface RunResult {
   readonly timeline: readonly TimelineEvent[];
   /** the last trace lines of the world where the run ended */
   readonly traceTail: readonly string[];
+  /** why the run ended early past an acknowledged finding, if it did */
+  readonly deadEnd: string | undefined;
   /** the node's state when the run ended, if it was running */
   readonly finalState: string | undefined;
 }
@@ -90,6 +96,8 @@ interface Incarnation {
   readonly cell: AtomicSend<AvailState | undefined>;
   /** set when the node task ends: undefined = still running */
   ended: { readonly error: unknown } | undefined;
+  /** faults injected in the run when this incarnation started */
+  readonly faultsAtStart: number;
   /** votes delivered to this incarnation: lane → next block number to deliver votes for */
   readonly votesDelivered: Map<LaneId, bigint>;
   crashAfterFsOps: number | undefined;
@@ -109,6 +117,9 @@ class Execution {
   private crashes = 0;
   private restarts = 0;
   private imagesConsidered = 0;
+  private revives = 0;
+  /** set when the run cannot go on (a restart failed with an acknowledged finding) */
+  deadEnd: string | undefined;
   private faultProfileRng: Rng;
   cur!: Incarnation;
 
@@ -134,6 +145,9 @@ class Execution {
       incarnation: inc?.index ?? 0,
       get step() {
         return self.cur?.world.step ?? 0;
+      },
+      get faultsInjected() {
+        return self.faults;
       },
       networkCommitQC: (i) => this.net.commitQCs[Number(i)],
     };
@@ -166,6 +180,7 @@ class Execution {
       scripted,
       cell: world.env.newAtomicSend<AvailState | undefined>('harness.node', undefined),
       ended: undefined,
+      faultsAtStart: this.faults,
       votesDelivered: new Map(),
       crashAfterFsOps: undefined,
     };
@@ -186,7 +201,17 @@ class Execution {
         });
       } catch (e) {
         inc.ended = { error: e };
+        // A disk fault during startup may fail it legitimately: the operator restarts the node.
+        if (this.faults > inc.faultsAtStart) {
+          this.timeline.push({ kind: 'restart', incarnation: inc.index, step: world.step, why: `startup failed under an injected fault: ${e instanceof Error ? e.message : String(e)}` });
+          return;
+        }
         this.oracle.restartFailed(e, image?.summary ?? 'the initial (empty) state dir');
+        // Acknowledged (a known finding): the disk cannot be recovered, so the run ends here.
+        if (!this.violated) {
+          this.deadEnd = `the node cannot restart (${e instanceof Error ? e.message : String(e)})`;
+          world.stop('dead end');
+        }
         return;
       }
       if (image !== undefined) this.oracle.restarted(state, image.disk);
@@ -205,12 +230,14 @@ class Execution {
         });
       } catch (e) {
         inc.ended = { error: e };
-        this.oracle.persistLoopEnded(e, this.faults > 0);
+        this.oracle.persistLoopEnded(e, this.faults > inc.faultsAtStart);
       }
     });
   }
 
   private strategy(): StrategyOptions {
+    const recorded = this.opts.replayDecisions;
+    if (recorded !== undefined) return { kind: 'replay', decisions: recorded[this.decisions.length] ?? [] };
     const s = this.plan.schedule;
     if (s.kind === 'random') return { kind: 'random' };
     if (s.kind === 'pct') return { kind: 'pct', depth: s.depth, estimatedSteps: Math.min(this.plan.budgetSteps, 5000) };
@@ -246,6 +273,11 @@ class Execution {
 
   get violated(): boolean {
     return this.oracle.violation !== undefined;
+  }
+
+  /** The run stops: a violation, or a dead end past an acknowledged finding. */
+  get over(): boolean {
+    return this.violated || this.deadEnd !== undefined;
   }
 
   /** Runs up to `steps` steps (fewer if everything blocks, the world halts, or an invariant breaks). */
@@ -285,6 +317,10 @@ class Execution {
   /** Restarts the node process if its Run ended (the page cache survives). */
   private async reviveIfDead(why: string): Promise<void> {
     if (this.cur.ended === undefined || this.violated) return;
+    if (++this.revives > REVIVES_MAX) {
+      this.oracle.fail('LIVENESS', 'cannot-restart', `the node was restarted ${REVIVES_MAX} times after failures and still does not run`);
+      return;
+    }
     await this.processRestart(why);
   }
 
@@ -475,7 +511,7 @@ class Execution {
       this.harnessFailure(e);
       return;
     }
-    if (this.violated) return;
+    if (this.over) return;
     const published = inc.cell.load()?.lastCommitQC().load()?.vote.view.index;
     if (targetIndex === undefined || published === undefined || published < targetIndex || !votedNew) {
       this.oracle.fail('LIVENESS', 'no-progress', `no progress within ${this.plan.livenessBudgetSteps} steps after the last crash: latest published CommitQC ${published ?? 'none'} (want ≥ ${targetIndex ?? startLatest + 1n}), vote for a new block: ${votedNew ? 'yes' : 'no'}`);
@@ -510,6 +546,7 @@ class Execution {
       decisions: this.decisions,
       timeline: this.timeline,
       traceTail: inc.world.trace.lines(60),
+      deadEnd: this.deadEnd,
       finalState: s === undefined ? undefined : JSON.stringify(s.inspect(), (_k, v) => (typeof v === 'bigint' ? Number(v) : v)),
     };
   }
@@ -527,9 +564,9 @@ export async function executePlan(plan: Plan, opts: ExecOptions = {}): Promise<R
   vfs.syncAll();
   x.startIncarnation(vfs, undefined);
   for (const [i, c] of plan.commands.entries()) {
-    if (x.violated) break;
+    if (x.over) break;
     await x.command(c, i);
   }
-  if (plan.liveness) await x.liveness();
+  if (plan.liveness && !x.over) await x.liveness();
   return x.finish();
 }

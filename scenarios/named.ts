@@ -101,6 +101,25 @@ const faultRound = (w: WorldSpec, kinds: readonly ('write-eio' | 'write-enospc' 
     .record({ steady: steadyRound(w), kind: fc.constantFrom(...kinds), nth: fc.nat({ max: 30 }), crash: fc.boolean(), after: fc.integer({ min: 0, max: 60 }), image: fc.nat({ max: 4095 }) })
     .map(({ steady, kind, nth, crash, after, image }) => [{ c: 'fault', kind, nth } as Command, ...steady, ...(crash ? [cmd.crash(after, image)] : [])]);
 
+/**
+ * Long haul: many rounds so CommitQC indices and block numbers pass 10 (file
+ * names then sort differently from numbers: `10.pb` < `2.pb`), then a power loss
+ * in the middle of the deletions that follow the last AppQC.
+ */
+const longHaul = (w: WorldSpec): fc.Arbitrary<Plan> =>
+  fc
+    .record({
+      seed: seedArb,
+      nodeIndex: fc.integer({ min: 0, max: w.committeeSize - 1 }),
+      rs: fc.array(steadyRound(w), { minLength: 12, maxLength: 20 }),
+      finalBlocks: fc.integer({ min: 4, max: 10 }),
+      after: fc.integer({ min: 0, max: 60 }),
+      image: fc.nat({ max: 4095 }),
+    })
+    .map(({ seed, nodeIndex, rs, finalBlocks, after, image }) =>
+      assemble(w, { seed, nodeIndex, decisions: undefined, commands: [...rs.flat(), cmd.peer(0, finalBlocks), cmd.qc(1), cmd.appQC(1), cmd.crash(after, image)] }),
+    );
+
 export const NAMED_SCENARIOS: readonly NamedScenario[] = [
   { id: 'steady', summary: 'normal operation without crashes: event-time invariants and liveness', world: {}, arb: (w) => rounds(w, steadyRound(w), 1, 8) },
   { id: 'crash-restart', summary: 'normal operation with power losses at random points and the node re-syncing', world: {}, arb: (w) => rounds(w, crashRound(w), 1, 6) },
@@ -112,6 +131,7 @@ export const NAMED_SCENARIOS: readonly NamedScenario[] = [
   { id: 'read-corruption', summary: 'sticky bit flips on read, then restarts', world: { scriptedFaults: true }, arb: (w) => rounds(w, faultRound(w, ['read-corruption']), 1, 4).map((p) => ({ ...p, commands: [...p.commands, { c: 'restart' } as Command] })) },
   { id: 'torn-writes', summary: 'power loss with torn writes at 512-byte sectors', world: { torn: 'sector' }, arb: (w) => rounds(w, crashRound(w), 1, 5) },
   { id: 'torn-writes-byte', summary: 'power loss with writes torn at any byte', world: { torn: 'byte' }, arb: (w) => rounds(w, crashRound(w), 1, 5) },
+  { id: 'long-haul', summary: 'many rounds (indices and block numbers past 10), then a power loss among the deletions', world: {}, arb: (w) => longHaul(w) },
   { id: 'swarm-faults', summary: 'per-seed random fault profiles (swarm testing) with crashes', world: { faults: 'swarm' }, arb: (w) => rounds(w, crashRound(w), 1, 5) },
 ];
 

@@ -51,6 +51,8 @@ export interface Violation {
   readonly details: readonly string[];
   readonly incarnation: number;
   readonly step: number;
+  /** disk faults injected in the run before the violation (findings can depend on them) */
+  readonly faultsBefore: number;
 }
 
 /** A vote the node emitted: (lane, n, header hash). */
@@ -68,6 +70,8 @@ export interface OracleContext {
   readonly abPayload: AbPayload;
   readonly incarnation: number;
   readonly step: number;
+  /** disk faults injected so far in the run */
+  readonly faultsInjected: number;
   /** CommitQC `index` of the global chain (for prune points), if the network formed it */
   networkCommitQC(index: bigint): CommitQC | undefined;
 }
@@ -121,7 +125,7 @@ export class Oracle {
    */
   fail(invariant: InvariantId, kind: string, message: string, details: readonly string[] = []): void {
     if (this.violation !== undefined) return;
-    const v: Violation = { invariant, code: `${invariant}/${kind}`, message, details, incarnation: this.ctx.incarnation, step: this.ctx.step };
+    const v: Violation = { invariant, code: `${invariant}/${kind}`, message, details, incarnation: this.ctx.incarnation, step: this.ctx.step, faultsBefore: this.ctx.faultsInjected };
     if (this.acknowledge?.(v) === true) {
       this.acknowledged.set(v.code, (this.acknowledged.get(v.code) ?? 0) + 1);
       return;
