@@ -14,10 +14,10 @@
  *  - `rename` applies only if the source slot still names the inode (else the
  *    whole operation is dropped); it clears the source slot and sets the
  *    destination slot, replacing whatever was there;
- *  - an operation on a directory table that does not exist yet creates the table:
- *    it holds the entry but stays unreachable until the directory's own `link`
- *    applies, so the entry has no visible effect (this is how "an operation whose
- *    target does not exist in the image is dropped" is realised);
+ *  - a directory without a table reads as empty; an operation on it creates the
+ *    table, which stays unreachable until the directory's own `link` applies, so
+ *    the entry has no visible effect (this is how "an operation whose target
+ *    does not exist in the image is dropped" is realised);
  *  - anything a replacing `link`/`rename` or an `rmdir` of a non-empty table
  *    detaches becomes unreachable, as does a directory cycle that a subset of
  *    directory renames can produce in a `strict-posix` image; an image only
@@ -198,10 +198,6 @@ function withEntry(table: DirTable | undefined, name: string, entry: DirEntryRef
   return next;
 }
 
-function ensureDir(t: ApplyTarget, id: InodeId): void {
-  if (t.getDir(id) === undefined) t.setDir(id, EMPTY_TABLE);
-}
-
 /** `old` with `bytes` written at `offsetBytes` (zero-filled gap), as a new buffer. */
 export function patchBytes(old: Uint8Array, offsetBytes: number, bytes: Uint8Array): Uint8Array {
   const end = offsetBytes + bytes.length;
@@ -231,7 +227,6 @@ export function applyOp(t: ApplyTarget, op: PendingOp): boolean {
       return true;
     case 'link':
       t.setDir(op.parentId, withEntry(t.getDir(op.parentId), op.name, { id: op.id, type: op.type }));
-      if (op.type === 'dir') ensureDir(t, op.id);
       return true;
     case 'unlink': {
       const table = t.getDir(op.parentId);
@@ -245,7 +240,6 @@ export function applyOp(t: ApplyTarget, op: PendingOp): boolean {
       t.setDir(op.fromParentId, withEntry(from, op.fromName, undefined));
       // Read the destination after the source change: both may be one table.
       t.setDir(op.toParentId, withEntry(t.getDir(op.toParentId), op.toName, { id: op.id, type: op.type }));
-      if (op.type === 'dir') ensureDir(t, op.id);
       return true;
     }
   }
