@@ -103,7 +103,8 @@ interface Incarnation {
   crashAfterFsOps: number | undefined;
 }
 
-class Execution {
+/** One run in progress (exported for the explorer, which drives it step by step). */
+export class Execution {
   readonly design: DesignEntry;
   readonly net: Network;
   readonly oracle: Oracle;
@@ -249,7 +250,11 @@ class Execution {
     this.timeline.push({ kind: 'fault', incarnation: this.cur.index, step: this.cur.world.step, text });
   }
 
+  /** sees every fs primitive before it is performed (the explorer snapshots the VFS here) */
+  probeFsOp: ((op: FsOpInfo) => void) | undefined;
+
   private beforeFsOp(op: FsOpInfo): 'continue' | 'crash' {
+    this.probeFsOp?.(op);
     if (op.primitive === 'unlink' && typeof op.args[0] === 'string') this.oracle.beforeUnlink(op.args[0]);
     const inc = this.cur;
     if (inc.crashAfterFsOps !== undefined) {
@@ -556,13 +561,18 @@ function closeAllFds(vfs: Vfs): void {
   for (let fd = 0; fd < vfs.options.openFilesMax + 16; fd++) if (vfs.fdInfo(fd) !== undefined) vfs.close(fd);
 }
 
-/** Runs `plan` to its verdict. Never throws for anything the system under test does. */
-export async function executePlan(plan: Plan, opts: ExecOptions = {}): Promise<RunResult> {
-  const x = new Execution(plan, opts);
+/** The disk every run starts from: an empty, durable state directory. */
+export function initialVfs(plan: Plan): Vfs {
   const vfs = Vfs.create({ personality: plan.personality });
   vfs.mkdir(STATE_DIR, 0o700);
   vfs.syncAll();
-  x.startIncarnation(vfs, undefined);
+  return vfs;
+}
+
+/** Runs `plan` to its verdict. Never throws for anything the system under test does. */
+export async function executePlan(plan: Plan, opts: ExecOptions = {}): Promise<RunResult> {
+  const x = new Execution(plan, opts);
+  x.startIncarnation(initialVfs(plan), undefined);
   for (const [i, c] of plan.commands.entries()) {
     if (x.over) break;
     await x.command(c, i);

@@ -63,6 +63,12 @@ interface EmittedVote {
   readonly incarnation: number;
 }
 
+export interface OracleHistory {
+  readonly votes: ReadonlyMap<string, EmittedVote>;
+  readonly publishedMax: bigint | undefined;
+  readonly abWrittenMax: bigint | undefined;
+}
+
 export interface OracleContext {
   /** the guaranteed-durable disk now (personality rules) */
   durableImage(): DiskImage;
@@ -96,13 +102,26 @@ export class Oracle {
   /** violations to count and look past (known findings), by code */
   acknowledge: ((v: Violation) => boolean) | undefined;
   readonly acknowledged = new Map<string, number>();
+  /** sees every collected persist batch (the explorer marks iteration boundaries with it) */
+  onBatch: ((batch: PersistBatch) => void) | undefined;
   /** sees every (lane, n) the node votes for (the liveness phase waits for new ones) */
   onVotes: ((lane: LaneId, n: bigint) => void) | undefined;
 
   // History across incarnations (the "pre-crash history" of the restart forms).
-  private readonly votes = new Map<string, EmittedVote>();
+  private votes = new Map<string, EmittedVote>();
   private publishedMax: bigint | undefined;
   private abWrittenMax: bigint | undefined;
+
+  /** The pre-crash history the restart checks compare with (the explorer forks it per crash point). */
+  exportHistory(): OracleHistory {
+    return { votes: new Map(this.votes), publishedMax: this.publishedMax, abWrittenMax: this.abWrittenMax };
+  }
+
+  importHistory(h: OracleHistory): void {
+    this.votes = new Map(h.votes);
+    this.publishedMax = h.publishedMax;
+    this.abWrittenMax = h.abWrittenMax;
+  }
   private appQCMaxThisRun: bigint | undefined;
   private publishedThisRun: bigint | undefined;
 
@@ -189,6 +208,7 @@ export class Oracle {
       },
       onPersistBatch: (batch) => {
         this.checkBatch(batch, state());
+        this.onBatch?.(batch);
       },
       onPrune: ({ appQC, updated }) => {
         if (updated) this.noteAppQC(appQC);
