@@ -3,18 +3,20 @@
  * × fault mode), with known findings recognised and every failure turned into a
  * replay token. The vitest crash suite and `crashsim run` both run campaigns.
  *
- * Seeds are split deterministically: cell c, run i uses fast-check seed
- * `seedOf(rootSeed, cellKey, i)`; shard k/n takes the runs with i ≡ k−1 (mod n),
- * so shards merged equal the unsharded campaign.
+ * The unit of work is one run, `runOne(cell, i)`: fast-check seed
+ * `seedOf(rootSeed, cellKey, i)`, executed, summarised as a plain serialisable
+ * `RunRecord` (workers send these back). `aggregate(records)` folds records into
+ * the campaign result in (cell, index) order, so serial, parallel and sharded
+ * campaigns (shard k/n takes runs with i ≡ k−1 mod n) give identical results.
  */
 import { createHash } from 'node:crypto';
 import { DEFAULT_WORLD, type WorldSpec } from './arbitraries.js';
 import type { ExecOptions, RunResult } from './execute.js';
-import { knownFinding, type Finding } from './findings.js';
+import { knownFinding } from './findings.js';
 import { namedScenario } from './named.js';
 import type { InvariantId } from './oracles/invariants.js';
 import type { FaultMode } from './plan.js';
-import { runSeed, scenarioWorld } from './sweep.js';
+import { runSeed, scenarioWorld, shrinkSeed } from './sweep.js';
 import { encodeToken, replayCommand } from './token.js';
 import type { Personality } from '../sim/vfs/model.js';
 
@@ -29,19 +31,27 @@ export function cellKey(c: CellSpec): string {
   return `${c.scenario}/${c.design}/${c.personality}/${c.faults}`;
 }
 
-export interface CampaignSpec {
-  readonly cells: readonly CellSpec[];
-  readonly runsPerCell: number;
-  readonly rootSeed: string;
-  /** [k, n]: run only shard k of n (1-based) */
-  readonly shard?: readonly [number, number];
+export interface RunOptions {
   /** look past known findings so runs go deeper (default true) */
   readonly acknowledgeKnown?: boolean;
-  /** shrink the first new failure of each code */
-  readonly shrink?: boolean;
-  readonly shrinkRunsMax?: number;
   readonly world?: Partial<WorldSpec>;
-  readonly onRun?: (e: { readonly cell: CellSpec; readonly index: number; readonly result: RunResult }) => void;
+}
+
+/** One run, summarised; plain data (crosses worker_threads and report files). */
+export interface RunRecord {
+  readonly cell: CellSpec;
+  readonly index: number;
+  readonly seed: number;
+  readonly passed: boolean;
+  readonly crashes: number;
+  readonly crashImages: number;
+  readonly steps: number;
+  readonly fsOps: number;
+  readonly faultsInjected: number;
+  readonly checks: Partial<Record<InvariantId, number>>;
+  readonly acknowledged: Record<string, number>;
+  readonly deadEnd: boolean;
+  readonly failure: FailureRecord | undefined;
 }
 
 export interface FailureRecord {
@@ -49,13 +59,12 @@ export interface FailureRecord {
   readonly code: string;
   readonly invariant: InvariantId;
   readonly message: string;
+  readonly details: readonly string[];
   /** the known finding this matches, if any */
   readonly finding: string | undefined;
   readonly seed: number;
   readonly token: string;
   readonly replay: string;
-  /** shrunk counterexample, when shrinking ran */
-  readonly shrunkToken: string | undefined;
   readonly commands: readonly string[];
 }
 
@@ -74,83 +83,162 @@ export interface CellResult {
   readonly acknowledged: Record<string, number>;
   /** runs that ended in a violation: code → count */
   readonly failures: Record<string, number>;
+  /** runs that stopped early at a known, unrecoverable finding */
+  readonly deadEnds: number;
 }
 
 export interface CampaignResult {
   readonly cells: readonly CellResult[];
-  /** first failure of each (cell, code) */
+  /** first failure of each (cell, code), in (cell, index) order */
   readonly failures: readonly FailureRecord[];
   readonly runs: number;
+  /** runs whose violation matches no known finding */
   readonly newFailures: number;
 }
 
 /** fast-check seed of run `i` of a cell: stable, independent of shard and of other cells. */
 export function seedOf(rootSeed: string, key: string, i: number): number {
-  const h = createHash('sha256').update(`${rootSeed}\0${key}\0${i}`).digest();
-  return h.readInt32BE(0);
+  return createHash('sha256').update(`${rootSeed}\0${key}\0${i}`).digest().readInt32BE(0);
 }
 
 export function tokenOf(r: RunResult): string {
   return encodeToken({ plan: r.plan, decisions: r.decisions, traceHash: r.traceHash, verdict: r.violation?.code ?? 'pass' });
 }
 
-export async function runCampaign(spec: CampaignSpec): Promise<CampaignResult> {
-  if (!Number.isSafeInteger(spec.runsPerCell) || spec.runsPerCell < 0) throw new RangeError(`runsPerCell must be a non-negative integer, got ${spec.runsPerCell}`);
-  const [shardK, shardN] = spec.shard ?? [1, 1];
-  const cells: CellResult[] = [];
+function worldOf(cell: CellSpec, opts: RunOptions): WorldSpec {
+  return scenarioWorld(namedScenario(cell.scenario), { ...DEFAULT_WORLD, ...opts.world, design: cell.design, personality: cell.personality, faults: cell.faults });
+}
+
+function execOf(cell: CellSpec, opts: RunOptions): ExecOptions {
+  return opts.acknowledgeKnown === false ? {} : { acknowledge: (v) => knownFinding(cell.design, cell.personality, v.code, v.faultsBefore) !== undefined };
+}
+
+function failureOf(cell: CellSpec, seed: number, r: RunResult): FailureRecord | undefined {
+  const v = r.violation;
+  if (v === undefined) return undefined;
+  const token = tokenOf(r);
+  return {
+    cell: cellKey(cell),
+    code: v.code,
+    invariant: v.invariant,
+    message: v.message,
+    details: v.details,
+    finding: knownFinding(cell.design, cell.personality, v.code, v.faultsBefore)?.id,
+    seed,
+    token,
+    replay: replayCommand(token),
+    commands: r.plan.commands.map((c) => JSON.stringify(c)),
+  };
+}
+
+/** Runs run `index` of `cell`. */
+export async function runOne(cell: CellSpec, index: number, rootSeed: string, opts: RunOptions = {}): Promise<{ record: RunRecord; result: RunResult }> {
+  const seed = seedOf(rootSeed, cellKey(cell), index);
+  const { result: r } = await runSeed(namedScenario(cell.scenario), worldOf(cell, opts), seed, { exec: execOf(cell, opts) });
+  const record: RunRecord = {
+    cell,
+    index,
+    seed,
+    passed: r.violation === undefined,
+    crashes: r.stats.crashes,
+    crashImages: r.stats.crashImagesConsidered,
+    steps: r.stats.steps,
+    fsOps: r.stats.fsOps,
+    faultsInjected: r.stats.faultsInjected,
+    checks: r.stats.checks,
+    acknowledged: r.acknowledged,
+    deadEnd: r.deadEnd !== undefined,
+    failure: failureOf(cell, seed, r),
+  };
+  return { record, result: r };
+}
+
+/** Shrinks a failing run with fast-check (bounded, deterministic); the failure record of the shrunk plan. */
+export async function shrinkFailure(record: RunRecord, opts: RunOptions & { readonly shrinkRunsMax?: number } = {}): Promise<FailureRecord | undefined> {
+  if (record.failure === undefined) return undefined;
+  const s = await shrinkSeed(namedScenario(record.cell.scenario), worldOf(record.cell, opts), record.seed, record.failure.invariant, opts.shrinkRunsMax, execOf(record.cell, opts));
+  return s.result === undefined ? undefined : failureOf(record.cell, record.seed, s.result);
+}
+
+/** The run indices of `cell` that shard k of n takes. */
+export function shardIndices(runsPerCell: number, shard: readonly [number, number] = [1, 1]): number[] {
+  const [k, n] = shard;
+  if (!Number.isSafeInteger(n) || n < 1 || !Number.isSafeInteger(k) || k < 1 || k > n) throw new RangeError(`shard must be k/n with 1 ≤ k ≤ n, got ${k}/${n}`);
+  const out: number[] = [];
+  for (let i = k - 1; i < runsPerCell; i += n) out.push(i);
+  return out;
+}
+
+/** Folds run records (any order; duplicates are an error) into a campaign result in (cell, index) order. */
+export function aggregate(cells: readonly CellSpec[], records: readonly RunRecord[]): CampaignResult {
+  const byCell = new Map<string, RunRecord[]>();
+  for (const c of cells) byCell.set(cellKey(c), []);
+  for (const r of records) {
+    const list = byCell.get(cellKey(r.cell));
+    if (list === undefined) throw new RangeError(`record for a cell outside the campaign: ${cellKey(r.cell)}`);
+    list.push(r);
+  }
+  const results: CellResult[] = [];
   const failures: FailureRecord[] = [];
   let runs = 0;
   let newFailures = 0;
-  for (const cell of spec.cells) {
-    const scenario = namedScenario(cell.scenario);
-    const world = scenarioWorld(scenario, { ...DEFAULT_WORLD, ...spec.world, design: cell.design, personality: cell.personality, faults: cell.faults });
-    const key = cellKey(cell);
-    const acc = { runs: 0, passed: 0, crashes: 0, crashImages: 0, steps: 0, fsOps: 0, faultsInjected: 0, checks: {} as Partial<Record<InvariantId, number>>, acknowledged: {} as Record<string, number>, failures: {} as Record<string, number> };
-    const exec: ExecOptions = spec.acknowledgeKnown === false ? {} : { acknowledge: (v) => knownFinding(cell.design, cell.personality, v.code, v.faultsBefore) !== undefined };
+  for (const cell of cells) {
+    const list = (byCell.get(cellKey(cell)) as RunRecord[]).slice().sort((a, b) => a.index - b.index);
+    for (let i = 1; i < list.length; i++) if ((list[i] as RunRecord).index === (list[i - 1] as RunRecord).index) throw new RangeError(`run ${(list[i] as RunRecord).index} of ${cellKey(cell)} appears twice`);
+    const acc: CellResult = { cell, runs: 0, passed: 0, crashes: 0, crashImages: 0, steps: 0, fsOps: 0, faultsInjected: 0, checks: {}, acknowledged: {}, failures: {}, deadEnds: 0 };
+    const m = acc as { -readonly [K in keyof CellResult]: CellResult[K] };
     const seenCodes = new Set<string>();
-    for (let i = 0; i < spec.runsPerCell; i++) {
-      if (i % shardN !== shardK - 1) continue;
-      const seed = seedOf(spec.rootSeed, key, i);
-      const first = await runSeed(scenario, world, seed, { exec });
-      const r = first.result;
-      spec.onRun?.({ cell, index: i, result: r });
+    for (const r of list) {
       runs++;
-      acc.runs++;
-      acc.crashes += r.stats.crashes;
-      acc.crashImages += r.stats.crashImagesConsidered;
-      acc.steps += r.stats.steps;
-      acc.fsOps += r.stats.fsOps;
-      acc.faultsInjected += r.stats.faultsInjected;
-      for (const [k, v] of Object.entries(r.stats.checks)) acc.checks[k as InvariantId] = (acc.checks[k as InvariantId] ?? 0) + (v ?? 0);
-      for (const [k, v] of Object.entries(r.acknowledged)) acc.acknowledged[k] = (acc.acknowledged[k] ?? 0) + v;
-      const v = r.violation;
-      if (v === undefined) {
-        acc.passed++;
-        continue;
+      m.runs++;
+      if (r.passed) m.passed++;
+      m.crashes += r.crashes;
+      m.crashImages += r.crashImages;
+      m.steps += r.steps;
+      m.fsOps += r.fsOps;
+      m.faultsInjected += r.faultsInjected;
+      if (r.deadEnd) m.deadEnds++;
+      for (const [k, v] of Object.entries(r.checks)) m.checks[k as InvariantId] = (m.checks[k as InvariantId] ?? 0) + (v ?? 0);
+      for (const [k, v] of Object.entries(r.acknowledged)) m.acknowledged[k] = (m.acknowledged[k] ?? 0) + v;
+      const f = r.failure;
+      if (f === undefined) continue;
+      m.failures[f.code] = (m.failures[f.code] ?? 0) + 1;
+      if (f.finding === undefined) newFailures++;
+      if (!seenCodes.has(f.code)) {
+        seenCodes.add(f.code);
+        failures.push(f);
       }
-      acc.failures[v.code] = (acc.failures[v.code] ?? 0) + 1;
-      const finding: Finding | undefined = knownFinding(cell.design, cell.personality, v.code, v.faultsBefore);
-      if (finding === undefined) newFailures++;
-      if (seenCodes.has(v.code)) continue;
-      seenCodes.add(v.code);
-      let shrunkToken: string | undefined;
-      let commands = r.plan.commands.map((c) => JSON.stringify(c));
-      if (spec.shrink === true && finding === undefined) {
-        const s = await runSeed(scenario, world, seed, { exec, shrink: true, ...(spec.shrinkRunsMax === undefined ? {} : { shrinkRunsMax: spec.shrinkRunsMax }) });
-        if (s.shrunk !== undefined) {
-          shrunkToken = tokenOf(s.shrunk);
-          commands = s.shrunk.plan.commands.map((c) => JSON.stringify(c));
-        }
-      }
-      const token = shrunkToken ?? tokenOf(r);
-      failures.push({ cell: key, code: v.code, invariant: v.invariant, message: v.message, finding: finding?.id, seed, token: tokenOf(r), replay: replayCommand(token), shrunkToken, commands });
     }
-    cells.push({ cell, ...acc });
+    results.push(acc);
   }
-  return { cells, failures, runs, newFailures };
+  return { cells: results, failures, runs, newFailures };
 }
 
-/** Every (scenario, personality) of the given lists for one design and fault mode. */
+export interface CampaignSpec extends RunOptions {
+  readonly cells: readonly CellSpec[];
+  readonly runsPerCell: number;
+  readonly rootSeed: string;
+  /** [k, n]: run only shard k of n (1-based) */
+  readonly shard?: readonly [number, number];
+  readonly onRun?: (record: RunRecord) => void;
+}
+
+/** Serial campaign (the CLI adds worker threads on top of runOne/aggregate). */
+export async function runCampaign(spec: CampaignSpec): Promise<CampaignResult> {
+  if (!Number.isSafeInteger(spec.runsPerCell) || spec.runsPerCell < 0) throw new RangeError(`runsPerCell must be a non-negative integer, got ${spec.runsPerCell}`);
+  const indices = shardIndices(spec.runsPerCell, spec.shard);
+  const records: RunRecord[] = [];
+  for (const cell of spec.cells) {
+    for (const i of indices) {
+      const { record } = await runOne(cell, i, spec.rootSeed, spec);
+      spec.onRun?.(record);
+      records.push(record);
+    }
+  }
+  return aggregate(spec.cells, records);
+}
+
+/** Every combination of the given lists. */
 export function matrix(scenarios: readonly string[], designs: readonly string[], personalities: readonly Personality[], faults: readonly FaultMode[]): CellSpec[] {
   const out: CellSpec[] = [];
   for (const scenario of scenarios) for (const design of designs) for (const personality of personalities) for (const f of faults) out.push({ scenario, design, personality, faults: f });
