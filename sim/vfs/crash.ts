@@ -26,7 +26,7 @@
 import type { Rng } from '../random.js';
 import { Vfs } from './vfs.js';
 import type { CrashSource } from './vfs.js';
-import { applyOp, describeOp, EMPTY_BYTES, imageHash, imageOf, isDataOp, Overlay, patchBytes } from './model.js';
+import { applyOp, Cons, describeOp, EMPTY_BYTES, imageOf, isDataOp, Overlay, patchBytes, stateHash } from './model.js';
 import type { DiskImage, PendingOp, Personality, WriteOp } from './model.js';
 
 export type CrashImageKind = 'prefix' | 'subset' | 'torn';
@@ -174,8 +174,9 @@ export function crashImages(source: Vfs | CrashSource, options: CrashImageOption
   const perKind = { prefix: new Set<string>(), subset: new Set<string>(), torn: new Set<string>() };
   const candidates = { prefix: 0, subset: 0, torn: 0 };
 
+  const cons = new Cons();
   const build = (kind: CrashImageKind, keep: readonly boolean[], torn: TornChoice | undefined): void => {
-    const overlay = new Overlay(src.durable);
+    const overlay = new Overlay(src.durable, cons);
     let pi = 0;
     for (const e of src.log) {
       if (e.durable) {
@@ -186,11 +187,11 @@ export function crashImages(source: Vfs | CrashSource, options: CrashImageOption
       if (torn !== undefined && i === torn.index) applyTorn(overlay, pending[i] as WriteOp, torn);
       else if (keep[i] === true) applyOp(overlay, e.op);
     }
-    const image = imageOf(overlay);
-    const hash = imageHash(image);
+    const hash = stateHash(overlay);
     candidates[kind]++;
     perKind[kind].add(hash);
     if (distinct.has(hash)) return;
+    const image = imageOf(overlay);
     const keptSeqs: number[] = [];
     const lost: string[] = [];
     pending.forEach((op, i) => (keep[i] === true ? keptSeqs.push(op.seq) : lost.push(describeOp(op))));

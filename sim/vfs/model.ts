@@ -166,13 +166,44 @@ export interface ApplyTarget {
   setDir(id: InodeId, table: DirTable): void;
   getFile(id: InodeId): Uint8Array | undefined;
   setFile(id: InodeId, bytes: Uint8Array): void;
+  /** when set, changes go through it (shared results) */
+  readonly cons?: Cons | undefined;
+}
+
+/**
+ * Hash-consing for one crash enumeration: the same change to the same
+ * (immutable) input yields the same object, so sorted listings and digests
+ * computed for one candidate image are reused by the next. Scoped to one
+ * enumeration so it never outlives it.
+ */
+export class Cons {
+  private readonly tables = new WeakMap<DirTable, Map<string, DirTable>>();
+  private readonly buffers = new WeakMap<Uint8Array, Map<DataOp, Uint8Array>>();
+
+  table(base: DirTable | undefined, name: string, entry: DirEntryRef | undefined): DirTable {
+    const from = base ?? EMPTY_TABLE;
+    let m = this.tables.get(from);
+    if (m === undefined) this.tables.set(from, (m = new Map()));
+    const key = entry === undefined ? `-${name}` : `+${entry.type}:${entry.id}:${name}`;
+    let out = m.get(key);
+    if (out === undefined) m.set(key, (out = withEntry(from, name, entry)));
+    return out;
+  }
+
+  buffer(old: Uint8Array, op: DataOp): Uint8Array {
+    let m = this.buffers.get(old);
+    if (m === undefined) this.buffers.set(old, (m = new Map()));
+    let out = m.get(op);
+    if (out === undefined) m.set(op, (out = dataResult(old, op)));
+    return out;
+  }
 }
 
 /** A copy-on-write overlay over a durable state: the base is never touched. */
 export class Overlay implements ApplyTarget {
   private readonly dirDelta = new Map<InodeId, DirTable>();
   private readonly fileDelta = new Map<InodeId, Uint8Array>();
-  constructor(readonly base: DurableState) {}
+  constructor(readonly base: DurableState, readonly cons?: Cons) {}
 
   get rootId(): InodeId {
     return this.base.rootId;
@@ -216,30 +247,37 @@ export function resizeBytes(old: Uint8Array, lenBytes: number): Uint8Array {
   return out;
 }
 
+function dataResult(old: Uint8Array, op: DataOp): Uint8Array {
+  return op.kind === 'write' ? patchBytes(old, op.offsetBytes, op.bytes) : resizeBytes(old, op.lenBytes);
+}
+
 /** Applies one op by the rules in the module doc. Returns false if the op was dropped. */
 export function applyOp(t: ApplyTarget, op: PendingOp): boolean {
+  const cons = t.cons;
+  const entry = (table: DirTable | undefined, name: string, e: DirEntryRef | undefined): DirTable =>
+    cons === undefined ? withEntry(table, name, e) : cons.table(table, name, e);
   switch (op.kind) {
     case 'write':
-      t.setFile(op.id, patchBytes(t.getFile(op.id) ?? EMPTY_BYTES, op.offsetBytes, op.bytes));
+    case 'truncate': {
+      const old = t.getFile(op.id) ?? EMPTY_BYTES;
+      t.setFile(op.id, cons === undefined ? dataResult(old, op) : cons.buffer(old, op));
       return true;
-    case 'truncate':
-      t.setFile(op.id, resizeBytes(t.getFile(op.id) ?? EMPTY_BYTES, op.lenBytes));
-      return true;
+    }
     case 'link':
-      t.setDir(op.parentId, withEntry(t.getDir(op.parentId), op.name, { id: op.id, type: op.type }));
+      t.setDir(op.parentId, entry(t.getDir(op.parentId), op.name, { id: op.id, type: op.type }));
       return true;
     case 'unlink': {
       const table = t.getDir(op.parentId);
       if (table?.get(op.name)?.id !== op.id) return false;
-      t.setDir(op.parentId, withEntry(table, op.name, undefined));
+      t.setDir(op.parentId, entry(table, op.name, undefined));
       return true;
     }
     case 'rename': {
       const from = t.getDir(op.fromParentId);
       if (from?.get(op.fromName)?.id !== op.id) return false;
-      t.setDir(op.fromParentId, withEntry(from, op.fromName, undefined));
+      t.setDir(op.fromParentId, entry(from, op.fromName, undefined));
       // Read the destination after the source change: both may be one table.
-      t.setDir(op.toParentId, withEntry(t.getDir(op.toParentId), op.toName, { id: op.id, type: op.type }));
+      t.setDir(op.toParentId, entry(t.getDir(op.toParentId), op.toName, { id: op.id, type: op.type }));
       return true;
     }
   }
@@ -266,34 +304,31 @@ function byName(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** The reachable tree of a state as a DiskImage (cycles and detached tables are skipped). */
-export function imageOf(state: { readonly rootId: InodeId; getDir(id: InodeId): DirTable | undefined; getFile(id: InodeId): Uint8Array | undefined }): DiskImage {
-  const dirs: string[] = [];
-  const files = new Map<string, Uint8Array>();
-  const onPath = new Set<InodeId>();
-  const visit = (id: InodeId, path: string): void => {
-    if (onPath.has(id)) return; // a cycle from reordered directory renames: unreachable
-    onPath.add(id);
-    dirs.push(path);
-    const table = state.getDir(id) ?? EMPTY_TABLE;
-    for (const name of [...table.keys()].sort(byName)) {
-      const e = table.get(name) as DirEntryRef;
-      const child = joinPath(path, name);
-      if (e.type === 'dir') visit(e.id, child);
-      else files.set(child, state.getFile(e.id) ?? EMPTY_BYTES);
-    }
-    onPath.delete(id);
-  };
-  visit(state.rootId, '/');
-  return { dirs, files };
+/** Read access to a state: what imageOf and stateHash walk. */
+export interface StateView {
+  readonly rootId: InodeId;
+  getDir(id: InodeId): DirTable | undefined;
+  getFile(id: InodeId): Uint8Array | undefined;
 }
 
-export function durableView(d: DurableState): { rootId: InodeId; getDir(id: InodeId): DirTable | undefined; getFile(id: InodeId): Uint8Array | undefined } {
-  return { rootId: d.rootId, getDir: (id) => d.dirs.get(id), getFile: (id) => d.files.get(id) };
-}
-
-// Buffers in images are immutable, so their digests can be cached by identity.
+// Tables and buffers are immutable, so sorted listings and digests can be cached by identity.
+const sortedCache = new WeakMap<DirTable, readonly (readonly [string, DirEntryRef])[]>();
 const digestCache = new WeakMap<Uint8Array, string>();
+interface DirDigestMemo {
+  readonly keys: readonly (Uint8Array | string)[];
+  readonly digest: string;
+}
+const dirDigestCache = new WeakMap<DirTable, DirDigestMemo>();
+const CYCLE_KEY = 'cycle';
+
+function sortedEntries(table: DirTable): readonly (readonly [string, DirEntryRef])[] {
+  let out = sortedCache.get(table);
+  if (out === undefined) {
+    out = [...table.keys()].sort(byName).map((name) => [name, table.get(name) as DirEntryRef] as const);
+    sortedCache.set(table, out);
+  }
+  return out;
+}
 
 function digestOf(bytes: Uint8Array): string {
   let d = digestCache.get(bytes);
@@ -304,12 +339,106 @@ function digestOf(bytes: Uint8Array): string {
   return d;
 }
 
-/** SHA-256 (hex) of an image's canonical form; equal iff same dirs and same file bytes. */
+/** The reachable tree of a state as a DiskImage (cycles and detached tables are skipped). */
+export function imageOf(state: StateView): DiskImage {
+  const dirs: string[] = [];
+  const files = new Map<string, Uint8Array>();
+  const onPath = new Set<InodeId>();
+  const visit = (id: InodeId, path: string): void => {
+    if (onPath.has(id)) return; // a cycle from reordered directory renames: unreachable
+    onPath.add(id);
+    dirs.push(path);
+    for (const [name, e] of sortedEntries(state.getDir(id) ?? EMPTY_TABLE)) {
+      if (e.type === 'dir') visit(e.id, joinPath(path, name));
+      else files.set(joinPath(path, name), state.getFile(e.id) ?? EMPTY_BYTES);
+    }
+    onPath.delete(id);
+  };
+  visit(state.rootId, '/');
+  return { dirs, files };
+}
+
+/**
+ * SHA-256 (hex) of the reachable tree of a state: a Merkle hash over directory
+ * listings (name, type, child digest). Equal iff same directories and same file
+ * bytes. A directory whose listing and child digests are unchanged reuses its
+ * cached digest, so hashing many images of one disk costs O(entries), not O(bytes).
+ */
+export function stateHash(state: StateView): string {
+  const onPath = new Set<InodeId>();
+  const dirDigest = (id: InodeId): string => {
+    onPath.add(id);
+    const table = state.getDir(id) ?? EMPTY_TABLE;
+    const entries = sortedEntries(table);
+    const memo = dirDigestCache.get(table);
+    // Keys: the file's buffer (compared by identity) or the child dir's digest. Allocate only on a miss.
+    let keys: (Uint8Array | string)[] | undefined = memo === undefined || memo.keys.length !== entries.length ? [] : undefined;
+    for (let i = 0; i < entries.length; i++) {
+      const e = (entries[i] as readonly [string, DirEntryRef])[1];
+      const k = e.type === 'file' ? (state.getFile(e.id) ?? EMPTY_BYTES) : onPath.has(e.id) ? CYCLE_KEY : dirDigest(e.id);
+      if (keys === undefined && (memo as DirDigestMemo).keys[i] !== k) keys = (memo as DirDigestMemo).keys.slice(0, i);
+      keys?.push(k);
+    }
+    onPath.delete(id);
+    if (keys === undefined) return (memo as DirDigestMemo).digest;
+    const h = createHash('sha256');
+    entries.forEach(([name, e], i) => {
+      const k = keys[i] as Uint8Array | string;
+      if (k !== CYCLE_KEY) h.update(`${e.type === 'dir' ? 'd' : 'f'}\0${name}\0${typeof k === 'string' ? k : digestOf(k)}\0`);
+    });
+    const digest = h.digest('hex');
+    dirDigestCache.set(table, { keys, digest });
+    return digest;
+  };
+  return dirDigest(state.rootId);
+}
+
+/** A state's tables rebuilt from an image: ids in image order ("/" = rootId). */
+export interface ImageTables {
+  readonly rootId: InodeId;
+  readonly nextId: InodeId;
+  readonly dirs: Map<InodeId, DirTable>;
+  readonly files: Map<InodeId, Uint8Array>;
+  /** every node but the root, parents before children */
+  readonly nodes: readonly { readonly id: InodeId; readonly type: NodeType; readonly parentId: InodeId; readonly name: string }[];
+}
+
+/** Parses an image into tables; throws RangeError on a malformed one (missing parent, duplicate, bad path). */
+export function tablesFromImage(image: DiskImage, rootId: InodeId): ImageTables {
+  if (image.dirs[0] !== '/') throw new RangeError('image.dirs must start with "/"');
+  const ids = new Map<string, InodeId>([['/', rootId]]);
+  const tables = new Map<InodeId, Map<string, DirEntryRef>>([[rootId, new Map()]]);
+  const files = new Map<InodeId, Uint8Array>();
+  const nodes: { id: InodeId; type: NodeType; parentId: InodeId; name: string }[] = [];
+  let nextId = rootId + 1;
+  const attach = (path: string, type: NodeType): InodeId => {
+    const i = path.lastIndexOf('/');
+    const name = path.slice(i + 1);
+    if (!path.startsWith('/') || name === '' || name === '.' || name === '..' || path.includes('//')) {
+      throw new RangeError(`${JSON.stringify(path)} is not a normalised absolute path`);
+    }
+    const parent = i === 0 ? '/' : path.slice(0, i);
+    const parentId = ids.get(parent);
+    if (parentId === undefined) throw new RangeError(`${path} has no parent directory ${parent} in image.dirs`);
+    if (ids.has(path)) throw new RangeError(`${path} appears twice`);
+    const id = nextId++;
+    ids.set(path, id);
+    (tables.get(parentId) as Map<string, DirEntryRef>).set(name, { id, type });
+    nodes.push({ id, type, parentId, name });
+    return id;
+  };
+  for (const d of image.dirs.slice(1)) tables.set(attach(d, 'dir'), new Map());
+  for (const [p, bytes] of image.files) {
+    if (!(bytes instanceof Uint8Array)) throw new RangeError(`content of ${p} is not a Uint8Array`);
+    files.set(attach(p, 'file'), bytes);
+  }
+  return { rootId, nextId, dirs: new Map(tables), files, nodes };
+}
+
+/** The same hash as stateHash, for a plain image. */
 export function imageHash(image: DiskImage): string {
-  const h = createHash('sha256');
-  for (const d of image.dirs) h.update(`d\0${d}\0`);
-  for (const [p, bytes] of image.files) h.update(`f\0${p}\0${bytes.length}\0${digestOf(bytes)}\0`);
-  return h.digest('hex');
+  const t = tablesFromImage(image, 1);
+  return stateHash({ rootId: t.rootId, getDir: (id) => t.dirs.get(id), getFile: (id) => t.files.get(id) });
 }
 
 /** Equality of two images (same dirs, same files, same bytes). */

@@ -63,12 +63,11 @@ import {
 import type { DirEntry, Errno, Fd, FileStat } from '../../src/env.js';
 import type { SyncFs } from '../fs-api.js';
 import {
-  applyOp, describeOp, EMPTY_BYTES, EMPTY_TABLE, imageHash, imageOf, isDataOp, joinPath, opDirs, opSlots, patchBytes,
-  slotKey,
+  applyOp, describeOp, EMPTY_BYTES, EMPTY_TABLE, imageOf, isDataOp, joinPath, opDirs, opSlots, patchBytes, slotKey,
+  stateHash, tablesFromImage,
 } from './model.js';
 import type {
-  ApplyTarget, DataOp, DirEntryRef, DirTable, DiskImage, DurableState, EntryOp, InodeId, LogEntry, NodeType,
-  PendingOp, Personality,
+  ApplyTarget, DirEntryRef, DirTable, DiskImage, DurableState, InodeId, LogEntry, NodeType, PendingOp, Personality,
 } from './model.js';
 
 // ---------------------------------------------------------------------------
@@ -278,35 +277,21 @@ export class Vfs implements SyncFs, PositionalFs {
    */
   static fromImage(image: DiskImage, opts: VfsOptions): Vfs {
     const options = resolveOptions(opts);
-    const ids = new Map<string, InodeId>([['/', ROOT_ID]]);
-    const dirs = new Map<InodeId, DirTable>();
-    const files = new Map<InodeId, Uint8Array>();
+    let t;
+    try {
+      t = tablesFromImage(image, ROOT_ID);
+    } catch (e) {
+      throw e instanceof RangeError ? new RangeError(`fromImage: ${e.message}`) : e;
+    }
     const parents = new Map<InodeId, ParentRef>();
     const inodes = new Map<InodeId, InodeMeta>([[ROOT_ID, { type: 'dir', modeBits: 0o755 }]]);
-    const tables = new Map<InodeId, Map<string, DirEntryRef>>([[ROOT_ID, new Map()]]);
-    let nextId = ROOT_ID + 1;
-    const attach = (path: string, type: NodeType): InodeId => {
-      const { parent, name } = splitImagePath(path);
-      const parentId = ids.get(parent);
-      if (parentId === undefined) throw new RangeError(`fromImage: ${path} has no parent directory ${parent} in image.dirs`);
-      if (ids.has(path)) throw new RangeError(`fromImage: ${path} appears twice`);
-      const id = nextId++;
-      ids.set(path, id);
-      (tables.get(parentId) as Map<string, DirEntryRef>).set(name, { id, type });
-      parents.set(id, { parentId, name });
-      inodes.set(id, { type, modeBits: type === 'dir' ? 0o700 : 0o600 });
-      return id;
-    };
-    if (image.dirs[0] !== '/') throw new RangeError('fromImage: image.dirs must start with "/"');
-    for (const d of image.dirs.slice(1)) tables.set(attach(d, 'dir'), new Map());
-    for (const [p, bytes] of image.files) {
-      if (!(bytes instanceof Uint8Array)) throw new RangeError(`fromImage: content of ${p} is not a Uint8Array`);
-      files.set(attach(p, 'file'), bytes);
+    for (const n of t.nodes) {
+      parents.set(n.id, { parentId: n.parentId, name: n.name });
+      inodes.set(n.id, { type: n.type, modeBits: n.type === 'dir' ? 0o700 : 0o600 }); // images carry no modes
     }
-    for (const [id, t] of tables) dirs.set(id, t);
     const vfs = new Vfs(options, {
-      nextId, nextSeq: 1, durable: new TableState(ROOT_ID, dirs, files), log: [],
-      vDirs: new Map(dirs), vParent: parents, inodes, vContent: new Map(files), fds: new Map(),
+      nextId: t.nextId, nextSeq: 1, durable: new TableState(ROOT_ID, t.dirs, t.files), log: [],
+      vDirs: new Map(t.dirs), vParent: parents, inodes, vContent: new Map(t.files), fds: new Map(),
     });
     vfs.memState();
     return vfs;
@@ -568,7 +553,7 @@ export class Vfs implements SyncFs, PositionalFs {
 
   /** Content hash of the durable image (cheap identity for tests and traces). */
   durableHash(): string {
-    return imageHash(this.durableImage());
+    return stateHash(this.durable);
   }
 
   // -------------------------------------------------------------------------
@@ -979,12 +964,3 @@ export class Vfs implements SyncFs, PositionalFs {
   }
 }
 
-function splitImagePath(path: string): { parent: string; name: string } {
-  if (!path.startsWith('/') || path.endsWith('/') || path.includes('//')) throw new RangeError(`fromImage: ${JSON.stringify(path)} is not a normalised absolute path`);
-  const i = path.lastIndexOf('/');
-  const name = path.slice(i + 1);
-  if (name === '.' || name === '..') throw new RangeError(`fromImage: ${JSON.stringify(path)} is not a normalised absolute path`);
-  return { parent: i === 0 ? '/' : path.slice(0, i), name };
-}
-
-export type { DataOp, EntryOp };
