@@ -244,6 +244,8 @@ export class Vfs implements SyncFs, PositionalFs {
   /** Immutable copies of file contents; valid for every live file not in `dirty`. */
   private readonly vContent: Map<InodeId, Uint8Array>;
   private readonly dirty = new Set<InodeId>();
+  /** pending data ops per file (derived from the log; lets fsync skip the scan) */
+  private readonly pendingData = new Map<InodeId, number>();
   private readonly fds: Map<Fd, FdState>;
   private mem: MemState | undefined;
 
@@ -263,6 +265,7 @@ export class Vfs implements SyncFs, PositionalFs {
     this.inodes = s.inodes;
     this.vContent = s.vContent;
     this.fds = s.fds;
+    for (const e of this.log) if (isDataOp(e.op)) this.pendingData.set(e.op.id, (this.pendingData.get(e.op.id) ?? 0) + 1);
   }
 
   /** An empty file system: just "/" (durable). */
@@ -396,8 +399,20 @@ export class Vfs implements SyncFs, PositionalFs {
 
   fsync(fd: Fd): void {
     const f = this.fdState(fd, 'fsync');
-    this.markDurableForFsync(f.id, f.type);
-    this.fold();
+    if (this.personality === 'ordered') {
+      this.syncAll(); // rule 3
+      return;
+    }
+    if (f.type === 'file') this.promoteData(f.id); // rules 4 and 7
+    if (this.personality === 'ext4-ordered') {
+      let upTo = this.bindingSeq(f.id); // rule 4
+      if (f.type === 'dir') {
+        for (const e of this.log) if (!isDataOp(e.op) && opDirs(e.op).includes(f.id)) upTo = Math.max(upTo, e.op.seq); // rule 5
+      }
+      if (upTo > 0) this.promoteEntryPrefix(upTo); // rule 6
+    } else if (f.type === 'dir') {
+      this.markDirSynced(f.id); // rule 8
+    }
   }
 
   close(fd: Fd): void {
@@ -475,8 +490,9 @@ export class Vfs implements SyncFs, PositionalFs {
 
   /** Makes everything durable (sync(2) for the whole VFS). */
   syncAll(): void {
-    this.log = this.log.map((e) => (e.durable ? e : { ...e, durable: true }));
-    this.fold();
+    for (const e of this.log) applyOp(this.durable, e.op);
+    this.log = [];
+    this.pendingData.clear();
   }
 
   /** What survives any crash now. */
@@ -547,7 +563,8 @@ export class Vfs implements SyncFs, PositionalFs {
   discardUnsyncedData(fd: Fd): number {
     const f = this.fdState(fd, 'fsync');
     const before = this.log.length;
-    this.log = this.log.filter((e) => !(isDataOp(e.op) && e.op.id === f.id && !e.durable));
+    this.log = this.log.filter((e) => !(isDataOp(e.op) && e.op.id === f.id));
+    this.pendingData.delete(f.id);
     return before - this.log.length;
   }
 
@@ -559,35 +576,48 @@ export class Vfs implements SyncFs, PositionalFs {
   // -------------------------------------------------------------------------
   // Durability
 
-  private markDurableForFsync(id: InodeId, type: NodeType): void {
-    switch (this.personality) {
-      case 'ordered':
-        this.log = this.log.map((e) => (e.durable ? e : { ...e, durable: true }));
-        return;
-      case 'ext4-ordered': {
-        let entryUpTo = this.bindingSeq(id);
-        if (type === 'dir') {
-          for (const e of this.log) if (!isDataOp(e.op) && opDirs(e.op).includes(id)) entryUpTo = Math.max(entryUpTo, e.op.seq);
-        }
-        this.log = this.log.map((e) => {
-          if (e.durable) return e;
-          const hit = isDataOp(e.op) ? e.op.id === id : e.op.seq <= entryUpTo;
-          return hit ? { ...e, durable: true } : e;
-        });
-        return;
-      }
-      case 'strict-posix':
-        this.log = this.log.map((e) => {
-          if (e.durable) return e;
-          if (isDataOp(e.op)) return e.op.id === id ? { ...e, durable: true } : e;
-          if (type !== 'dir') return e;
-          const dirs = opDirs(e.op);
-          if (!dirs.includes(id) || e.syncedDirs.includes(id)) return e;
-          const syncedDirs = [...e.syncedDirs, id];
-          return { op: e.op, syncedDirs, durable: dirs.every((d) => syncedDirs.includes(d)) };
-        });
-        return;
+  /**
+   * A file's pending data ops become durable. They commute with every entry op
+   * and none of the file's data ops stays behind, so they go straight into the
+   * durable state. They are usually the newest entries: search from the end.
+   */
+  private promoteData(id: InodeId): void {
+    const count = this.pendingData.get(id) ?? 0;
+    if (count === 0) return;
+    const at: number[] = [];
+    for (let i = this.log.length - 1; i >= 0 && at.length < count; i--) {
+      const op = (this.log[i] as LogEntry).op;
+      if (isDataOp(op) && op.id === id) at.push(i);
     }
+    if (at.length !== count) throw new Error(`vfs invariant: inode ${id} has ${at.length} pending data ops, counted ${count}`);
+    for (let j = at.length - 1; j >= 0; j--) applyOp(this.durable, (this.log[at[j] as number] as LogEntry).op);
+    for (const i of at) this.log.splice(i, 1); // descending indices: earlier ones stay valid
+    this.pendingData.delete(id);
+  }
+
+  /** ext4 rule 6: every entry op up to `upTo` becomes durable (a prefix of the entry ops, so all of it folds). */
+  private promoteEntryPrefix(upTo: number): void {
+    const kept: LogEntry[] = [];
+    for (const e of this.log) {
+      if (!isDataOp(e.op) && e.op.seq <= upTo) applyOp(this.durable, e.op);
+      else kept.push(e);
+    }
+    this.log = kept;
+  }
+
+  /** strict-posix rule 8: entry ops changing `dirId` are synced for it; those synced for all their dirs are durable. */
+  private markDirSynced(dirId: InodeId): void {
+    let promoted = false;
+    this.log = this.log.map((e) => {
+      if (e.durable || isDataOp(e.op)) return e;
+      const dirs = opDirs(e.op);
+      if (!dirs.includes(dirId) || e.syncedDirs.includes(dirId)) return e;
+      const syncedDirs = [...e.syncedDirs, dirId];
+      const durable = dirs.every((d) => syncedDirs.includes(d));
+      promoted ||= durable;
+      return { op: e.op, syncedDirs, durable };
+    });
+    if (promoted) this.fold();
   }
 
   /** ext4 rule 4: seq of the latest pending entry op binding a component of id's current path (0 if none). */
@@ -612,29 +642,21 @@ export class Vfs implements SyncFs, PositionalFs {
   }
 
   /**
-   * Moves durable log entries into the durable state, in issue order, when they
-   * commute with every earlier non-durable entry (model.ts); the rest stay in
-   * the log (only strict-posix can leave durable entries behind).
+   * Moves durable entry ops into the durable state, in issue order, when they
+   * commute with every earlier non-durable entry op (disjoint slots, model.ts);
+   * the rest stay in the log, marked durable, and are applied to every image.
    */
   private fold(): void {
-    if (!this.log.some((e) => e.durable)) return;
     const blockedSlots = new Set<string>();
-    const blockedFiles = new Set<InodeId>();
     const kept: LogEntry[] = [];
     for (const e of this.log) {
-      if (isDataOp(e.op)) {
-        if (e.durable && !blockedFiles.has(e.op.id)) {
-          applyOp(this.durable, e.op);
-          continue;
-        }
-        blockedFiles.add(e.op.id);
-      } else {
+      if (!isDataOp(e.op)) {
         const slots = opSlots(e.op);
-        if (e.durable && !slots.some((s) => blockedSlots.has(s))) {
+        if (e.durable && !slots.some((sl) => blockedSlots.has(sl))) {
           applyOp(this.durable, e.op);
           continue;
         }
-        for (const s of slots) blockedSlots.add(s);
+        for (const sl of slots) blockedSlots.add(sl);
       }
       kept.push(e);
     }
@@ -643,6 +665,7 @@ export class Vfs implements SyncFs, PositionalFs {
 
   private append(op: PendingOp): void {
     this.log.push({ op, durable: false, syncedDirs: [] });
+    if (isDataOp(op)) this.pendingData.set(op.id, (this.pendingData.get(op.id) ?? 0) + 1);
   }
 
   private checkLogRoom(): void {
@@ -840,8 +863,7 @@ export class Vfs implements SyncFs, PositionalFs {
   private truncateFile(id: InodeId, path: string): void {
     const volatileBytes = this.sizeOf(id);
     const durableBytes = this.durable.files.get(id)?.length ?? 0;
-    const pendingData = this.log.some((e) => isDataOp(e.op) && e.op.id === id);
-    if (volatileBytes === 0 && durableBytes === 0 && !pendingData) return;
+    if (volatileBytes === 0 && durableBytes === 0 && !this.pendingData.has(id)) return;
     this.checkLogRoom();
     this.memState().vol.ftruncateSync(this.memFd(id), 0);
     this.vContent.set(id, EMPTY_BYTES);
