@@ -12,7 +12,7 @@
 import { createHash } from 'node:crypto';
 import { DEFAULT_WORLD, type WorldSpec } from './arbitraries.js';
 import type { ExecOptions, RunResult } from './execute.js';
-import { knownFinding } from './findings.js';
+import { findingIdsOf, knownFinding } from './findings.js';
 import { namedScenario } from './named.js';
 import type { InvariantId } from './oracles/invariants.js';
 import type { FaultMode } from './plan.js';
@@ -32,8 +32,8 @@ export function cellKey(c: CellSpec): string {
 }
 
 export interface RunOptions {
-  /** look past known findings so runs go deeper (default true) */
-  readonly acknowledgeKnown?: boolean;
+  /** known findings (ids) to look past so runs go deeper; default: every known finding of the cell's design */
+  readonly acknowledgeFindings?: readonly string[];
   readonly world?: Partial<WorldSpec>;
 }
 
@@ -102,7 +102,7 @@ export function seedOf(rootSeed: string, key: string, i: number): number {
 }
 
 export function tokenOf(r: RunResult): string {
-  return encodeToken({ plan: r.plan, decisions: r.decisions, traceHash: r.traceHash, verdict: r.violation?.code ?? 'pass' });
+  return encodeToken({ plan: r.plan, decisions: r.decisions, traceHash: r.traceHash, verdict: r.violation?.code ?? 'pass', acknowledged: r.acknowledgeFindings });
 }
 
 function worldOf(cell: CellSpec, opts: RunOptions): WorldSpec {
@@ -110,7 +110,7 @@ function worldOf(cell: CellSpec, opts: RunOptions): WorldSpec {
 }
 
 function execOf(cell: CellSpec, opts: RunOptions): ExecOptions {
-  return opts.acknowledgeKnown === false ? {} : { acknowledge: (v) => knownFinding(cell.design, cell.personality, v.code, v.faultsBefore) !== undefined };
+  return { acknowledgeFindings: opts.acknowledgeFindings ?? findingIdsOf(cell.design) };
 }
 
 function failureOf(cell: CellSpec, seed: number, r: RunResult): FailureRecord | undefined {

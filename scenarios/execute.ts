@@ -21,6 +21,7 @@ import { Vfs } from '../sim/vfs/vfs.js';
 import { createWorld, DeadlockError, LivelockError, SimFailure, type FsOpInfo, type World } from '../sim/world.js';
 import type { StrategyOptions } from '../sim/sched/strategy.js';
 import { getDesign, type DesignEntry } from './designs.js';
+import { acknowledger } from './findings.js';
 import { ScriptedFaults } from './faults.js';
 import { Network } from './network.js';
 import { Oracle, type InvariantId, type Violation } from './oracles/invariants.js';
@@ -42,8 +43,8 @@ export interface ExecOptions {
   readonly crashImageOptions?: Partial<CrashImageOptions>;
   /** recorded scheduler decisions per incarnation (from a replay token): followed exactly, divergence fails */
   readonly replayDecisions?: readonly (readonly number[])[];
-  /** violations (known findings) to count and look past instead of stopping the run */
-  readonly acknowledge?: (v: Violation) => boolean;
+  /** known findings (ids) to count and look past instead of stopping the run */
+  readonly acknowledgeFindings?: readonly string[];
 }
 
 /** What happened, in order, for reports and the HTML timeline. */
@@ -71,6 +72,8 @@ export interface RunResult {
   readonly plan: Plan;
   readonly verdict: 'pass' | 'fail';
   readonly violation: Violation | undefined;
+  /** the known findings (ids) this run looked past */
+  readonly acknowledgeFindings: readonly string[];
   /** acknowledged violations seen (code → count); the run went on past them */
   readonly acknowledged: Readonly<Record<string, number>>;
   readonly stats: RunStats;
@@ -130,7 +133,8 @@ export class Execution {
     this.streams = new RandomStreams(plan.seed);
     this.faultProfileRng = this.streams.stream('faults');
     this.oracle = new Oracle(this.oracleContext(undefined));
-    this.oracle.acknowledge = opts.acknowledge;
+    const ack = opts.acknowledgeFindings ?? [];
+    if (ack.length > 0) this.oracle.acknowledge = acknowledger(plan.design, plan.personality, ack);
     this.oracle.onViolation = (v) => {
       this.timeline.push({ kind: 'violation', incarnation: v.incarnation, step: v.step, text: `${v.invariant}: ${v.message}` });
       this.cur?.world.stop(`violation of ${v.invariant}`);
@@ -536,6 +540,7 @@ export class Execution {
       plan: this.plan,
       verdict: this.violated ? 'fail' : 'pass',
       violation: this.oracle.violation,
+      acknowledgeFindings: this.opts.acknowledgeFindings ?? [],
       acknowledged: Object.fromEntries(this.oracle.acknowledged),
       stats: {
         incarnations: this.decisions.length,

@@ -14,8 +14,8 @@ import { crashImages, type CrashImageOptions, type CrashReport, type KindCount }
 import type { VfsSnapshot } from '../sim/vfs/vfs.js';
 import { Vfs } from '../sim/vfs/vfs.js';
 import type { FsOpInfo } from '../sim/world.js';
-import { Execution, initialVfs, type ExecOptions } from './execute.js';
-import { knownFinding } from './findings.js';
+import { Execution, initialVfs } from './execute.js';
+import { findingIdsOf } from './findings.js';
 import type { OracleHistory } from './oracles/invariants.js';
 import type { Plan } from './plan.js';
 
@@ -24,8 +24,8 @@ export interface ExploreOptions {
   readonly iteration?: number;
   /** crash-image enumeration (default: exhaustive up to 2^14 subsets, every prefix, torn per the plan) */
   readonly crashImages?: Partial<CrashImageOptions>;
-  /** look past known findings while running the workload to the iteration (default: every known finding of the design) */
-  readonly acknowledge?: ExecOptions['acknowledge'];
+  /** known findings (ids) to look past while running the workload to the iteration (default: every known finding of the design) */
+  readonly acknowledgeFindings?: readonly string[];
   /** steps the workload may take to reach the end of the iteration */
   readonly stepsMax?: number;
 }
@@ -70,8 +70,7 @@ function describeBatch(b: PersistBatch): string {
 export async function explore(plan: Plan, opts: ExploreOptions = {}): Promise<ExploreReport> {
   const target = opts.iteration ?? 1;
   if (!Number.isSafeInteger(target) || target < 1) throw new RangeError(`explore: iteration must be a positive integer, got ${target}`);
-  const acknowledge = opts.acknowledge ?? ((v) => knownFinding(plan.design, plan.personality, v.code, v.faultsBefore) !== undefined);
-  const x = new Execution({ ...plan, liveness: false }, { acknowledge });
+  const x = new Execution({ ...plan, liveness: false }, { acknowledgeFindings: opts.acknowledgeFindings ?? findingIdsOf(plan.design) });
   const vfsOf = (): Vfs => x.cur.vfs;
   const captures: Capture[] = [];
   let seen = 0;

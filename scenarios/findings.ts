@@ -17,27 +17,29 @@ export interface Finding {
   /** 'none': shows without any disk fault; 'some': needs an injected fault first; 'any' */
   readonly faults: 'none' | 'some' | 'any';
   readonly title: string;
+  /** where a campaign finds it: the cell and how many runs it may take (test/crash/findings.test.ts) */
+  readonly foundIn: { readonly scenario: string; readonly personality: Personality; readonly faults: 'off' | 'swarm'; readonly runsMax: number };
 }
 
 const ALL: readonly Personality[] = ['ext4-ordered', 'strict-posix', 'ordered'];
 
 export const FINDINGS: readonly Finding[] = [
-  { id: 'F1', design: 'seed', personalities: ALL, codes: ['I2/published-by-prune', 'I2/published-lost-by-crash'], faults: 'any', title: 'prune publishes a fast-forwarded CommitQC before it is on disk; a crash then loses a published CommitQC' },
-  { id: 'F2', design: 'seed', personalities: ALL, codes: ['X2/regressed-by-persist'], faults: 'any', title: 'after a fast-forward the persist loop publishes an older CommitQC: latestCommitQC goes backwards' },
+  { id: 'F1', design: 'seed', personalities: ALL, codes: ['I2/published-by-prune', 'I2/published-lost-by-crash'], faults: 'any', title: 'prune publishes a fast-forwarded CommitQC before it is on disk; a crash then loses a published CommitQC', foundIn: { scenario: 'persist-prune-race', personality: 'ext4-ordered', faults: 'off', runsMax: 3 } },
+  { id: 'F2', design: 'seed', personalities: ALL, codes: ['X2/regressed-by-persist'], faults: 'any', title: 'after a fast-forward the persist loop publishes an older CommitQC: latestCommitQC goes backwards', foundIn: { scenario: 'persist-prune-race', personality: 'ext4-ordered', faults: 'off', runsMax: 5 } },
   {
     id: 'F3',
     design: 'seed',
     personalities: ['strict-posix'],
     codes: ['I3/vote-not-durable', 'I2/published-by-persist', 'I1/appqc-without-commitqc', 'I9/below-cursor-not-durable', 'I3/voted-block-lost-by-crash', 'I2/published-lost-by-crash', 'I5/error:persisted AppQC at road index N but no matching commitQC on disk'],
     faults: 'any',
-    title: 'no directory fsync: new block and CommitQC files (and blocks/, commitqcs/ themselves) can vanish after their fsync',
+    title: 'no directory fsync: new block and CommitQC files (and blocks/, commitqcs/ themselves) can vanish after their fsync', foundIn: { scenario: 'steady', personality: 'strict-posix', faults: 'off', runsMax: 3 },
   },
-  { id: 'F4', design: 'seed', personalities: ALL, codes: ['I5/abort:decode block file*'], faults: 'any', title: 'an empty block file (created, data not yet durable, or a failed write) makes the restart panic' },
-  { id: 'F5', design: 'seed', personalities: ALL, codes: ['X1/own-equivocation'], faults: 'any', title: 'after a crash the node re-produces an own block it had already disseminated, with different content' },
-  { id: 'F6', design: 'seed', personalities: ALL, codes: ['I5/error:persisted AppQC at road index N but no matching commitQC on disk'], faults: 'any', title: 'after a fast-forward, an old CommitQC file whose unlink was lost makes the gap-truncating loader drop the AppQC\'s CommitQC: restart fails' },
-  { id: 'F7', design: 'seed', personalities: ['ext4-ordered', 'ordered'], codes: ['I3/voted-block-lost-by-crash'], faults: 'some', title: 'a corrupt read of one block file at startup truncates the lane at that gap: blocks the node voted for are gone' },
-  { id: 'F8', design: 'seed', personalities: ['ext4-ordered', 'ordered'], codes: ['I3/vote-not-durable', 'I9/below-cursor-not-durable'], faults: 'some', title: 'after an fsync failure and a process restart, the node loads page-cache-only blocks as persisted and votes for them (fsyncgate)' },
-  { id: 'F9', design: 'seed', personalities: ALL, codes: ['I3/voted-block-lost-by-crash'], faults: 'any', title: 'old block files are deleted (step 2) before the AppQC that justifies it is written (step 4): a crash in between loses voted blocks' },
+  { id: 'F4', design: 'seed', personalities: ALL, codes: ['I5/abort:decode block file*'], faults: 'any', title: 'an empty block file (created, data not yet durable, or a failed write) makes the restart panic', foundIn: { scenario: 'torn-writes', personality: 'ordered', faults: 'off', runsMax: 30 } },
+  { id: 'F5', design: 'seed', personalities: ALL, codes: ['X1/own-equivocation'], faults: 'any', title: 'after a crash the node re-produces an own block it had already disseminated, with different content', foundIn: { scenario: 'torn-writes-byte', personality: 'ordered', faults: 'off', runsMax: 30 } },
+  { id: 'F6', design: 'seed', personalities: ALL, codes: ['I5/error:persisted AppQC at road index N but no matching commitQC on disk'], faults: 'any', title: 'after a fast-forward, an old CommitQC file whose unlink was lost makes the gap-truncating loader drop the AppQC\'s CommitQC: restart fails', foundIn: { scenario: 'fast-forward', personality: 'ordered', faults: 'off', runsMax: 30 } },
+  { id: 'F7', design: 'seed', personalities: ['ext4-ordered', 'ordered'], codes: ['I3/voted-block-lost-by-crash'], faults: 'some', title: 'a corrupt read of one block file at startup truncates the lane at that gap: blocks the node voted for are gone', foundIn: { scenario: 'read-corruption', personality: 'ext4-ordered', faults: 'off', runsMax: 30 } },
+  { id: 'F8', design: 'seed', personalities: ['ext4-ordered', 'ordered'], codes: ['I3/vote-not-durable', 'I9/below-cursor-not-durable'], faults: 'some', title: 'after an fsync failure and a process restart, the node loads page-cache-only blocks as persisted and votes for them (fsyncgate)', foundIn: { scenario: 'write-errors', personality: 'ext4-ordered', faults: 'off', runsMax: 30 } },
+  { id: 'F9', design: 'seed', personalities: ALL, codes: ['I3/voted-block-lost-by-crash'], faults: 'any', title: 'old block files are deleted (step 2) before the AppQC that justifies it is written (step 4): a crash in between loses voted blocks', foundIn: { scenario: 'long-haul', personality: 'ordered', faults: 'off', runsMax: 30 } },
 ];
 
 function codeMatches(pattern: string, code: string): boolean {
@@ -59,4 +61,18 @@ export function findingById(id: string): Finding {
   const f = FINDINGS.find((x) => x.id === id);
   if (f === undefined) throw new RangeError(`unknown finding ${id}`);
   return f;
+}
+
+/** Every known finding of `design`, by id (what campaigns look past by default). */
+export function findingIdsOf(design: string): string[] {
+  return FINDINGS.filter((f) => f.design === design).map((f) => f.id);
+}
+
+/** The predicate that looks past exactly the findings `ids` (a violation matching another finding, or none, stops the run). */
+export function acknowledger(design: string, personality: Personality, ids: readonly string[]): (v: { readonly code: string; readonly faultsBefore: number }) => boolean {
+  const set = new Set(ids);
+  return (v) => {
+    const k = knownFinding(design, personality, v.code, v.faultsBefore);
+    return k !== undefined && set.has(k.id);
+  };
 }

@@ -6,7 +6,8 @@
  * The JSON holds the token version, the plan (design, personality, faults,
  * seed, commands with their crash points and image choices, scheduler
  * decisions), the recorded scheduler decisions of every incarnation, the trace
- * hash the run produced, and what it concluded. `crashsim replay` re-runs the
+ * hash the run produced, what it concluded, and which known findings it
+ * looked past (replay looks past the same ones, or it would stop elsewhere). `crashsim replay` re-runs the
  * plan with the recorded decisions and refuses, with a clear message, when the
  * trace hash differs (the code changed): it never silently runs something else.
  */
@@ -24,6 +25,8 @@ export interface ReplayToken {
   readonly traceHash: string;
   /** the violation code the run ended with, or 'pass' */
   readonly verdict: string;
+  /** known findings (ids) the run looked past: replay must look past the same ones */
+  readonly acknowledged: readonly string[];
 }
 
 export class TokenError extends Error {
@@ -31,7 +34,7 @@ export class TokenError extends Error {
 }
 
 export function encodeToken(t: ReplayToken): string {
-  const json = JSON.stringify({ v: 1, plan: t.plan, decisions: t.decisions, traceHash: t.traceHash, verdict: t.verdict });
+  const json = JSON.stringify({ v: 1, plan: t.plan, decisions: t.decisions, traceHash: t.traceHash, verdict: t.verdict, ack: t.acknowledged });
   return TOKEN_PREFIX + deflateRawSync(Buffer.from(json, 'utf8'), { level: 9 }).toString('base64url');
 }
 
@@ -64,7 +67,9 @@ export function decodeToken(text: string): ReplayToken {
   }
   if (typeof o['traceHash'] !== 'string' || !/^[0-9a-f]{8,64}$/.test(o['traceHash'])) throw new TokenError('replay token is damaged: bad trace hash');
   if (typeof o['verdict'] !== 'string') throw new TokenError('replay token is damaged: bad verdict');
-  return { plan, decisions: d as number[][], traceHash: o['traceHash'], verdict: o['verdict'] };
+  const ack = o['ack'] ?? [];
+  if (!Array.isArray(ack) || !ack.every((x) => typeof x === 'string' && /^[A-Za-z0-9_-]{1,32}$/.test(x))) throw new TokenError('replay token is damaged: bad list of acknowledged findings');
+  return { plan, decisions: d as number[][], traceHash: o['traceHash'], verdict: o['verdict'], acknowledged: ack as string[] };
 }
 
 /** The one command a person runs to reproduce a run. */
