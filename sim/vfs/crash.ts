@@ -18,7 +18,8 @@
  *    strictly inside W (every `sectorBytes`), or every byte inside W
  *    (`anyByte`), and, for zero/garbage, W's start (size grew, no data landed).
  *    Off by default.
- * Candidates are deduplicated by a SHA-256 of the resulting tree; the report
+ * Candidates are deduplicated by a SHA-256 Merkle hash of the resulting tree
+ * (model.ts `stateHash`, the same value as `imageHash` of the image); the report
  * counts candidates and distinct states per kind and in total, and lists the
  * distinct images in the order first found. Same inputs (and same rng state) ⇒
  * same images, same order, same bytes.

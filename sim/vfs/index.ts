@@ -11,5 +11,5 @@ export { drawFaultProfile, FAULT_KINDS, faultProfile, FaultyFs, NO_FAULTS } from
 export type { FaultEvent, FaultKind, FaultProfile, FaultyFsOptions, SwarmOptions } from './faults.js';
 export { createFsPromises, parseOpenFlags, VfsDirent, VfsFileHandle, VfsStats } from './fs-promises.js';
 export type { FacadeFs, FsCall, FsPromisesOptions, VfsFsPromises } from './fs-promises.js';
-export { describeOp, imageHash, imageOf, PERSONALITIES, renderImage, sameImage } from './model.js';
+export { describeOp, imageHash, imageOf, PERSONALITIES, renderImage, sameImage, stateHash } from './model.js';
 export type { DiskImage, DurableState, InodeId, LogEntry, PendingOp, Personality } from './model.js';

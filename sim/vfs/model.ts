@@ -239,7 +239,7 @@ export function patchBytes(old: Uint8Array, offsetBytes: number, bytes: Uint8Arr
 }
 
 /** `old` cut or zero-extended to `lenBytes`, as a new buffer (or `old` itself if unchanged). */
-export function resizeBytes(old: Uint8Array, lenBytes: number): Uint8Array {
+function resizeBytes(old: Uint8Array, lenBytes: number): Uint8Array {
   if (lenBytes === old.length) return old;
   if (lenBytes < old.length) return old.slice(0, lenBytes);
   const out = new Uint8Array(lenBytes);

@@ -236,7 +236,7 @@ export class Vfs implements SyncFs, PositionalFs {
   readonly options: ResolvedVfsOptions;
   private nextId: InodeId;
   private nextSeq: number;
-  private durable: TableState;
+  private readonly durable: TableState;
   private log: LogEntry[];
   private readonly vDirs: Map<InodeId, DirTable>;
   private readonly vParent: Map<InodeId, ParentRef>;
