@@ -521,6 +521,7 @@ export class Execution {
       return;
     }
     if (this.over) return;
+    this.oracle.count('LIVENESS');
     const published = inc.cell.load()?.lastCommitQC().load()?.vote.view.index;
     if (targetIndex === undefined || published === undefined || published < targetIndex || !votedNew) {
       this.oracle.fail('LIVENESS', 'no-progress', `no progress within ${this.plan.livenessBudgetSteps} steps after the last crash: latest published CommitQC ${published ?? 'none'} (want ≥ ${targetIndex ?? startLatest + 1n}), vote for a new block: ${votedNew ? 'yes' : 'no'}`);
@@ -531,6 +532,7 @@ export class Execution {
     const inc = this.cur;
     if (inc.world.status === 'running') inc.world.stop('end of plan');
     this.closeIncarnation();
+    this.oracle.count('X1');
     if (!this.violated && this.net.equivocations.length > 0) {
       const e = this.net.equivocations[0];
       if (e !== undefined) this.oracle.fail('X1', 'own-equivocation', `after a restart the node produced a different own block ${e.n} than the one it had disseminated`);

@@ -46,11 +46,18 @@ function codeMatches(pattern: string, code: string): boolean {
   return pattern.endsWith('*') ? code.startsWith(pattern.slice(0, -1)) : pattern === code;
 }
 
+/** Findings belong to faithful designs; a variant or mutant `base~name` inherits its base's. */
+export function baseDesign(design: string): string {
+  const i = design.indexOf('~');
+  return i < 0 ? design : design.slice(0, i);
+}
+
 /** The known finding a violation matches, if any. */
 export function knownFinding(design: string, personality: Personality, code: string, faultsBefore = 0): Finding | undefined {
+  const base = baseDesign(design);
   return FINDINGS.find(
     (f) =>
-      f.design === design &&
+      f.design === base &&
       f.personalities.includes(personality) &&
       (f.faults === 'any' || (f.faults === 'some') === faultsBefore > 0) &&
       f.codes.some((c) => codeMatches(c, code)),
@@ -65,7 +72,8 @@ export function findingById(id: string): Finding {
 
 /** Every known finding of `design`, by id (what campaigns look past by default). */
 export function findingIdsOf(design: string): string[] {
-  return FINDINGS.filter((f) => f.design === design).map((f) => f.id);
+  const base = baseDesign(design);
+  return FINDINGS.filter((f) => f.design === base).map((f) => f.id);
 }
 
 /** The predicate that looks past exactly the findings `ids` (a violation matching another finding, or none, stops the run). */

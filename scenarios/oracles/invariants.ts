@@ -133,7 +133,8 @@ export class Oracle {
     this.publishedThisRun = undefined;
   }
 
-  private count(id: InvariantId): void {
+  /** Counts one check of `id` (reports say how often each invariant was checked). */
+  count(id: InvariantId): void {
     this.checks.set(id, (this.checks.get(id) ?? 0) + 1);
   }
 
@@ -209,6 +210,12 @@ export class Oracle {
       onPersistBatch: (batch) => {
         this.checkBatch(batch, state());
         this.onBatch?.(batch);
+      },
+      onCommitQCPushed: ({ qc, latest }) => {
+        this.count('I11');
+        const idx = qc.vote.view.index;
+        const published = latest === undefined ? 0n : latest.vote.view.index + 1n;
+        if (published < idx) this.fail('I11', 'appended-beyond-published', `PushCommitQC appends CommitQC ${idx} while latestCommitQC is ${latest === undefined ? 'none' : latest.vote.view.index}`);
       },
       onPrune: ({ appQC, updated }) => {
         if (updated) this.noteAppQC(appQC);

@@ -31,6 +31,8 @@ export type MarkEvent =
 export interface AvailObserver {
   /** every store into latestCommitQC, after the store */
   onCommitQCPublished?(e: { readonly qc: CommitQC; readonly writer: CommitQCWriter }): void;
+  /** PushCommitQC appended `qc` to the queue (inside the lock section); `latest` is latestCommitQC at that moment */
+  onCommitQCPushed?(e: { readonly qc: CommitQC; readonly latest: CommitQC | undefined }): void;
   /** every batch collected by the persist loop, before any of its I/O */
   onPersistBatch?(batch: PersistBatch): void;
   /** every non-empty RecvBatch result: the headers the node is about to sign */

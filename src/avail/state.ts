@@ -419,6 +419,7 @@ export class AvailState {
     await this.section(ctx, (inner, ctl) => {
       if (idx !== inner.commitQCs.next) return;
       inner.commitQCs.pushBack(qc);
+      this.core.observer?.onCommitQCPushed?.({ qc, latest: inner.latestCommitQC.load() });
       ctl.updated();
     });
   }

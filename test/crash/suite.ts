@@ -1,0 +1,64 @@
+/**
+ * The crash-consistency suite over one disk personality: every named scenario
+ * for design seed, known findings looked past (so runs go deeper) and reported,
+ * anything new a test failure that prints its replay command.
+ *
+ *   CRASHSIM_RUNS=<n>   runs per scenario (default 6: the whole suite stays within the CI budget)
+ *   CRASHSIM_SEED=<s>   root seed (default "ci"); any string
+ *   CRASHSIM_SCENARIO=<id,…>  only these scenarios
+ *
+ * Each file writes reports/crash-suite/<personality>.md and .json: per scenario and
+ * fault mode, runs, crash points, crash images, checks per invariant, findings.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { expect, test } from 'vitest';
+import { runCampaign, type CampaignResult, type CellResult } from '../../scenarios/campaign.js';
+import { NAMED_SCENARIOS } from '../../scenarios/named.js';
+import { INVARIANTS, type InvariantId } from '../../scenarios/oracles/invariants.js';
+import type { Personality } from '../../sim/vfs/model.js';
+
+export const RUNS_PER_SCENARIO = Number(process.env.CRASHSIM_RUNS ?? 6);
+export const ROOT_SEED = process.env.CRASHSIM_SEED ?? 'ci';
+
+function scenarioIds(): string[] {
+  const only = process.env.CRASHSIM_SCENARIO;
+  return only === undefined || only === '' ? NAMED_SCENARIOS.map((s) => s.id) : only.split(',');
+}
+
+function table(personality: Personality, r: CampaignResult): string {
+  const ids = Object.keys(INVARIANTS) as InvariantId[];
+  const lines = [
+    `# Crash suite, design seed, personality ${personality}`,
+    '',
+    `root seed \`${ROOT_SEED}\`, ${RUNS_PER_SCENARIO} runs per scenario; known findings are looked past and counted.`,
+    '',
+    '| scenario | faults | runs | passed | crash points | crash images | fs ops | known findings seen | new failures | invariants checked (checks) |',
+    '|---|---|---|---|---|---|---|---|---|---|',
+  ];
+  for (const c of r.cells) {
+    const checks = ids.filter((id) => (c.checks[id] ?? 0) > 0).map((id) => `${id} ${c.checks[id]}`).join(', ');
+    const known = Object.entries(c.acknowledged).map(([k, v]) => `${k} ×${v}`).join('<br>') || '—';
+    const fails = Object.entries(c.failures).map(([k, v]) => `${k} ×${v}`).join('<br>') || '—';
+    lines.push(`| ${c.cell.scenario} | ${c.cell.faults} | ${c.runs} | ${c.passed} | ${c.crashes} | ${c.crashImages} | ${c.fsOps} | ${known} | ${fails} | ${checks} |`);
+  }
+  const brokenHere = (id: InvariantId): boolean => r.cells.some((c: CellResult) => [...Object.keys(c.failures), ...Object.keys(c.acknowledged)].some((k) => k.startsWith(`${id}/`)));
+  const checked = (id: InvariantId): boolean => r.cells.some((c: CellResult) => (c.checks[id] ?? 0) > 0);
+  lines.push('', `Held (checked, never broken): ${ids.filter((id) => checked(id) && !brokenHere(id)).join(', ') || 'none'}.`);
+  lines.push(`Broken (known findings): ${ids.filter(brokenHere).join(', ') || 'none'}.`);
+  lines.push(`Not exercised here: ${ids.filter((id) => !checked(id) && !brokenHere(id)).join(', ') || 'none'}.`);
+  return lines.join('\n') + '\n';
+}
+
+export function crashSuite(personality: Personality): void {
+  test(`crash suite: design seed on ${personality}, ${RUNS_PER_SCENARIO} runs × ${scenarioIds().length} scenarios, no new failures`, async () => {
+    const cells = scenarioIds().map((scenario) => ({ scenario, design: 'seed', personality, faults: NAMED_SCENARIOS.find((s) => s.id === scenario)?.world.faults ?? ('off' as const) }));
+    const r = await runCampaign({ cells, runsPerCell: RUNS_PER_SCENARIO, rootSeed: ROOT_SEED });
+    mkdirSync('reports/crash-suite', { recursive: true });
+    writeFileSync(`reports/crash-suite/${personality}.md`, table(personality, r));
+    writeFileSync(`reports/crash-suite/${personality}.json`, JSON.stringify({ schemaVersion: 1, personality, rootSeed: ROOT_SEED, runsPerScenario: RUNS_PER_SCENARIO, cells: r.cells }, null, 2) + '\n');
+    const news = r.failures.filter((f) => f.finding === undefined);
+    const report = news.map((f) => `\n${f.cell}: ${f.code}\n  ${f.message}\n  replay: ${f.replay}`).join('\n');
+    expect(r.newFailures, `new failures (not known findings):${report}`).toBe(0);
+    expect(r.runs).toBe(cells.length * RUNS_PER_SCENARIO);
+  }, 600_000);
+}
