@@ -23,7 +23,7 @@ import type { Ctx, DirEntry, Env, EnvFs, EnvHost, EnvLog, EnvRandom, Fd, FileSta
 import type { FsPrimitive, SyncFs } from './fs-api.js';
 import { RandomStreams } from './random.js';
 import { EnvUsageError, WorldHalted } from './sched/errors.js';
-import { CallOp, errorSummary, Scheduler } from './sched/scheduler.js';
+import { CallOp, Scheduler } from './sched/scheduler.js';
 import type { EnabledOpInfo, RunOutcome, TaskHandle, WorldStatus } from './sched/scheduler.js';
 import { createStrategy } from './sched/strategy.js';
 import type { StrategyOptions } from './sched/strategy.js';
@@ -255,8 +255,11 @@ class SimEnvFs implements EnvFs {
         try {
           v = invoke();
         } catch (e) {
+          // Only an errno is the file system's answer; anything else (a VFS limit, a
+          // harness bug) is the harness failing, not something the SUT should see.
+          if (!(e instanceof FsError)) throw e;
           op.reject(e);
-          return e instanceof FsError ? e.code : `threw ${errorSummary(e)}`;
+          return e.code;
         }
         op.resolve(v);
         return summarize(v);
