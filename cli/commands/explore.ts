@@ -1,0 +1,119 @@
+/**
+ * `crashsim explore`: every crash point of one persist iteration × every crash
+ * image the personality allows there, recovery checked on each, exact counts
+ * (scenarios/explore.ts: the workload runs once; each crash point is a
+ * copy-on-write snapshot of the VFS that forks into its images).
+ */
+import { readFileSync } from 'node:fs';
+import { DEFAULT_WORLD } from '../../scenarios/arbitraries.js';
+import { explore, renderExplore } from '../../scenarios/explore.js';
+import { knownFinding } from '../../scenarios/findings.js';
+import { namedScenario } from '../../scenarios/named.js';
+import { parsePlan, PlanError, PLAN_VERSION, type Command, type Plan, type TornMode } from '../../scenarios/plan.js';
+import { planFor, scenarioWorld } from '../../scenarios/sweep.js';
+import type { Personality } from '../../sim/vfs/model.js';
+import { EXIT, UsageError } from '../errors.js';
+import type { Io } from '../output.js';
+
+/**
+ * The default workload: a peer delivers two blocks, the peers vote and form a
+ * CommitQC, so the first persist iteration writes blocks and a CommitQC (new
+ * files, data writes, fsyncs) — small enough to enumerate in a few seconds.
+ */
+export const DEFAULT_EXPLORE_COMMANDS: readonly Command[] = [
+  { c: 'peerBlocks', peer: 0, count: 2 },
+  { c: 'votes' },
+  { c: 'commitQC', count: 1 },
+];
+
+export interface ExploreCommandOptions {
+  readonly scenario?: string;
+  readonly seed?: number;
+  readonly commands?: string;
+  readonly plan?: string;
+  readonly design: string;
+  readonly personality: Personality;
+  readonly torn: TornMode;
+  readonly iteration: number;
+  readonly json?: boolean;
+}
+
+function planOf(o: ExploreCommandOptions): { plan: Plan; what: string } {
+  const sources = [o.scenario !== undefined, o.commands !== undefined, o.plan !== undefined].filter(Boolean).length;
+  if (sources > 1) throw new UsageError('give at most one of --scenario, --commands, --plan');
+  const base = { design: o.design, personality: o.personality, torn: o.torn };
+  if (o.scenario !== undefined) {
+    let sc;
+    try {
+      sc = namedScenario(o.scenario);
+    } catch (e) {
+      throw new UsageError(e instanceof Error ? e.message : String(e));
+    }
+    const seed = o.seed ?? 1;
+    const plan = planFor(sc, scenarioWorld(sc, { ...DEFAULT_WORLD, ...base }), seed);
+    return { plan: { ...plan, ...base, liveness: false }, what: `scenario ${o.scenario}, seed ${seed} (${plan.commands.length} commands)` };
+  }
+  if (o.plan !== undefined) {
+    let json: unknown;
+    try {
+      json = JSON.parse(readFileSync(o.plan, 'utf8'));
+    } catch (e) {
+      throw new UsageError(`cannot read a plan from ${o.plan}: ${(e as NodeJS.ErrnoException).code ?? (e instanceof Error ? e.message : String(e))}`);
+    }
+    try {
+      return { plan: parsePlan(json), what: `plan file ${o.plan}` };
+    } catch (e) {
+      throw new UsageError(`${o.plan}: ${e instanceof PlanError ? e.message : String(e)}`);
+    }
+  }
+  let commands: unknown = DEFAULT_EXPLORE_COMMANDS;
+  if (o.commands !== undefined) {
+    try {
+      commands = JSON.parse(o.commands);
+    } catch {
+      throw new UsageError('--commands must be a JSON array of plan commands, e.g. [{"c":"peerBlocks","peer":0,"count":1}]');
+    }
+  }
+  const raw = { v: PLAN_VERSION, ...base, faults: 'off', committeeSize: 4, nodeIndex: 0, seed: 'explore', schedule: { kind: 'guided', decisions: [] }, commands, liveness: false, budgetSteps: DEFAULT_WORLD.budgetSteps, livenessBudgetSteps: DEFAULT_WORLD.livenessBudgetSteps };
+  try {
+    const plan = parsePlan(raw);
+    return { plan, what: o.commands === undefined ? 'the default workload (peer 0 delivers 2 blocks, votes, a CommitQC)' : `${plan.commands.length} command(s) from --commands` };
+  } catch (e) {
+    throw new UsageError(`--commands: ${e instanceof PlanError ? e.message : String(e)}`);
+  }
+}
+
+export async function exploreCommand(o: ExploreCommandOptions, io: Io): Promise<number> {
+  const { plan, what } = planOf(o);
+  const t0 = performance.now();
+  io.out(`SEED=${plan.seed}`);
+  io.out(`crashsim explore: design=${plan.design} personality=${plan.personality} torn=${plan.torn} iteration=${o.iteration} workload: ${what}`);
+  const report = await explore(plan, { iteration: o.iteration });
+  const ms = performance.now() - t0;
+  // Which failing outcomes no known finding explains.
+  const fresh = new Set<string>();
+  for (const p of report.crashPoints) {
+    for (const code of Object.keys(p.outcomes)) {
+      if (code === 'pass') continue;
+      if (knownFinding(plan.design, plan.personality, code, 0) === undefined) fresh.add(code);
+    }
+  }
+  if (report.incomplete !== undefined && /broke (\S+)/.test(report.incomplete)) {
+    const code = /broke (\S+)/.exec(report.incomplete)?.[1] ?? '';
+    if (knownFinding(plan.design, plan.personality, code, 0) === undefined) fresh.add(code);
+  }
+  if (o.json === true) {
+    io.out(JSON.stringify({ ...report, newCodes: [...fresh], elapsedMs: Math.round(ms) }, (_k, v: unknown) => (typeof v === 'bigint' ? Number(v) : v), 1));
+  } else {
+    for (const line of renderExplore(report).split('\n')) io.out(line);
+    const known = new Set<string>();
+    for (const p of report.crashPoints) for (const code of Object.keys(p.outcomes)) if (code !== 'pass' && !fresh.has(code)) known.add(`${knownFinding(plan.design, plan.personality, code, 0)?.id ?? '?'} ${code}`);
+    for (const p of report.crashPoints) {
+      if (p.firstFailure === undefined) continue;
+      io.out(`  point ${p.index}: ${p.firstFailure.code} on image "${p.firstFailure.image}": ${p.firstFailure.message}`);
+    }
+    if (known.size > 0) io.out(`known findings: ${[...known].join('; ')}`);
+    io.out(fresh.size === 0 ? `no new failures (${(ms / 1000).toFixed(1)} s)` : `NEW failures: ${[...fresh].join(', ')} (${(ms / 1000).toFixed(1)} s)`);
+  }
+  return fresh.size > 0 ? EXIT.failed : EXIT.ok;
+}

@@ -1,0 +1,126 @@
+/**
+ * `crashsim replay <token | file>`: re-runs a recorded run exactly (its plan and
+ * scheduler decisions) and checks the trace hash. A different hash means the
+ * code changed since the token was made: replay refuses (exit 1) rather than
+ * report what some other run did; `--force` runs the plan on the current code
+ * instead and reports that verdict.
+ */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { executePlan, type RunResult } from '../../scenarios/execute.js';
+import { knownFinding } from '../../scenarios/findings.js';
+import { INVARIANTS } from '../../scenarios/oracles/invariants.js';
+import { describeCommand } from '../../scenarios/plan.js';
+import { decodeToken, TOKEN_CHARS_MAX, TOKEN_PREFIX, TokenError, type ReplayToken } from '../../scenarios/token.js';
+import { renderEvent } from '../../sim/trace.js';
+import { CORPUS_KIND, parseCorpusEntry } from '../corpus.js';
+import { EXIT, UsageError } from '../errors.js';
+import type { Io } from '../output.js';
+import { replayToken } from '../replay-core.js';
+
+export interface ReplayCommandOptions {
+  readonly trace?: boolean;
+  readonly force?: boolean;
+}
+
+interface Input {
+  readonly token: ReplayToken;
+  readonly from: string;
+}
+
+/** A token, a corpus entry file, or a file holding a token. */
+export function readReplayInput(arg: string): Input {
+  const s = arg.trim();
+  const decode = (text: string, from: string): ReplayToken => {
+    try {
+      return decodeToken(text);
+    } catch (e) {
+      throw new UsageError(e instanceof TokenError ? `${from}: ${e.message}` : String(e));
+    }
+  };
+  if (s.startsWith(TOKEN_PREFIX)) return { token: decode(s, 'token'), from: 'token' };
+  if (s !== '' && existsSync(s) && statSync(s).isFile()) {
+    if (statSync(s).size > TOKEN_CHARS_MAX) throw new UsageError(`${s}: larger than ${TOKEN_CHARS_MAX} bytes; not a token file`);
+    const text = readFileSync(s, 'utf8');
+    if (text.includes(`"${CORPUS_KIND}"`)) {
+      const { entry, token } = parseCorpusEntry(text, s);
+      return { token, from: `corpus entry ${s}${entry.finding === null ? '' : ` (${entry.finding})`}` };
+    }
+    return { token: decode(text, s), from: s };
+  }
+  const shown = s.length > 40 ? `${s.slice(0, 40)}…` : s;
+  throw new UsageError(`not a crashsim replay token (it must start with "${TOKEN_PREFIX}") and no file named ${JSON.stringify(shown)}`);
+}
+
+function verdictLine(r: RunResult): string {
+  const v = r.violation;
+  if (v === undefined) return `verdict: pass (every invariant held${Object.keys(r.acknowledged).length > 0 ? `; known findings looked past: ${Object.entries(r.acknowledged).map(([k, n]) => `${k}×${n}`).join(', ')}` : ''})`;
+  const f = knownFinding(r.plan.design, r.plan.personality, v.code, v.faultsBefore);
+  return `verdict: ${v.code} — ${f === undefined ? 'NEW (no known finding explains it)' : `known finding ${f.id}: ${f.title}`}`;
+}
+
+function isNewFailure(r: RunResult): boolean {
+  const v = r.violation;
+  return v !== undefined && knownFinding(r.plan.design, r.plan.personality, v.code, v.faultsBefore) === undefined;
+}
+
+function printRun(io: Io, r: RunResult): void {
+  io.out('');
+  io.out('what happened:');
+  for (const e of r.timeline) {
+    const at = `  [inc ${e.incarnation} step ${e.step}]`;
+    if (e.kind === 'command') io.out(`${at} ${e.index + 1}. ${e.text}`);
+    else if (e.kind === 'crash') {
+      io.out(`${at} POWER LOSS ${e.point}`);
+      io.out(`      crash image ${e.image} (${e.imagesConsidered} distinct possible)`);
+      for (const p of e.pending) io.out(`      ${e.lost.includes(p) ? 'LOST' : 'kept'} ${p}`);
+    } else io.out(`${at} ${e.kind}: ${'text' in e ? e.text : e.why}`);
+  }
+  const v = r.violation;
+  if (v !== undefined) {
+    io.out('');
+    io.out(`broken: ${v.invariant} (${INVARIANTS[v.invariant]})`);
+    io.out(`  ${v.message}`);
+    for (const d of v.details) io.out(`  | ${d}`);
+  }
+  if (r.deadEnd !== undefined) io.out(`dead end (a known finding): ${r.deadEnd}`);
+  io.out(`state when the run ended: ${r.finalState ?? '(the node was not running)'}`);
+}
+
+export async function replayCommand(arg: string, o: ReplayCommandOptions, io: Io): Promise<number> {
+  const input = readReplayInput(arg);
+  const t = input.token;
+  const p = t.plan;
+  io.out(`SEED=${p.seed}`);
+  io.out(`crashsim replay: design=${p.design} personality=${p.personality} faults=${p.faults} torn=${p.torn} commands=${p.commands.length} incarnations=${t.decisions.length} recorded verdict=${t.verdict} trace=${t.traceHash} (from ${input.from})`);
+  io.out('plan:');
+  p.commands.forEach((c, i) => io.out(`  ${i + 1}. ${describeCommand(c)}`));
+
+  if (o.force === true) {
+    io.out('');
+    io.out('--force: running the plan on the current code (its own schedule, not the recorded decisions)');
+    const r = await executePlan(p, { acknowledgeFindings: t.acknowledged });
+    printRun(io, r);
+    io.out(`trace ${r.traceHash} (recorded ${t.traceHash}: ${r.traceHash === t.traceHash ? 'same' : 'different'})`);
+    io.out(verdictLine(r));
+    return isNewFailure(r) ? EXIT.failed : EXIT.ok;
+  }
+
+  const rep = await replayToken(t, { traced: o.trace === true, traceSources: o.trace === true });
+  const r = rep.result;
+  if (!rep.matched) {
+    io.err(`crashsim replay: diverged: the token recorded trace ${t.traceHash} but this code produced ${r.traceHash}; the code changed since the token was made, so it cannot reproduce that run. Use --force to run its plan on the current code.`);
+    return EXIT.failed;
+  }
+  printRun(io, r);
+  if (o.trace === true && rep.worlds !== undefined) {
+    for (const w of rep.worlds) {
+      io.out('');
+      io.out(`=== trace of incarnation ${w.incarnation} (${w.events.length} events${w.droppedEvents > 0 ? `, ${w.droppedEvents} earlier dropped` : ''}) ===`);
+      for (const ev of w.events) io.out(renderEvent(ev));
+    }
+  }
+  io.out('');
+  io.out(`reproduced: trace ${r.traceHash} matches the token${t.acknowledged.length > 0 ? ` (known findings looked past: ${t.acknowledged.join(', ')})` : ''}`);
+  io.out(verdictLine(r));
+  return isNewFailure(r) ? EXIT.failed : EXIT.ok;
+}

@@ -1,0 +1,241 @@
+/**
+ * `crashsim run`: a seed sweep over scenario × design × personality × fault
+ * mode cells, serial or on worker threads, optionally one shard of several;
+ * then known-finding examples, optional shrinking, the reports, the corpus.
+ */
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import cliProgress from 'cli-progress';
+import { shardIndices, shrinkFailure, type CellSpec, type RunRecord } from '../../scenarios/campaign.js';
+import { findingIdsOf, FINDINGS } from '../../scenarios/findings.js';
+import type { FaultMode } from '../../scenarios/plan.js';
+import { decodeToken } from '../../scenarios/token.js';
+import type { Personality } from '../../sim/vfs/model.js';
+import { corpusEntryOf, saveToCorpus } from '../corpus.js';
+import { EXIT, UsageError } from '../errors.js';
+import { DEFAULT_RUNS_PER_CELL, DEFAULT_SCENARIOS, LIMITS } from '../options.js';
+import { ensureWritableDir } from '../outdir.js';
+import type { Io } from '../output.js';
+import { runTasks, type Task } from '../pool.js';
+import { renderFailure, renderSummaryTable } from '../report/text.js';
+import { writeReports } from '../report/write.js';
+import { buildSummary, failureEntry, firstAcknowledged, settingsCells, type FailureEntry, type Settings, type ShrunkFailure, type Summary } from '../summary.js';
+import { CRASHSIM_VERSION } from '../version.js';
+
+export interface RunCommandOptions {
+  readonly seed?: string;
+  readonly scenario?: readonly string[];
+  readonly design?: readonly string[];
+  readonly personality?: readonly Personality[];
+  readonly faults?: readonly FaultMode[];
+  readonly runs?: number;
+  readonly timeBudget?: number;
+  readonly workers?: number;
+  readonly shard?: readonly [number, number];
+  readonly out?: string;
+  readonly acknowledge?: boolean;
+  readonly shrink?: boolean;
+  readonly shrinkRuns?: number;
+  readonly saveFailures?: boolean;
+  readonly corpus?: string;
+  readonly progress?: boolean;
+}
+
+/** Default seed: fresh each run (printed first, so any run can be repeated with --seed). */
+function freshSeed(): string {
+  return randomBytes(8).toString('hex');
+}
+
+function runIdOf(startedAt: Date, seed: string, shard: readonly [number, number]): string {
+  const t = startedAt.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const s = seed.replace(/[^A-Za-z0-9_-]/g, '').slice(0, 16);
+  return `${t}-${s}${shard[1] > 1 ? `-shard${shard[0]}of${shard[1]}` : ''}`;
+}
+
+interface Progress {
+  tick(record: RunRecord): void;
+  stop(): void;
+}
+
+function progressFor(io: Io, total: number, label: string, enabled: boolean): Progress {
+  let done = 0;
+  let fresh = 0;
+  let known = 0;
+  const count = (r: RunRecord): void => {
+    done++;
+    if (r.failure !== undefined && r.failure.finding === undefined) fresh++;
+    known += Object.values(r.acknowledged).reduce((a, v) => a + v, 0) + (r.failure?.finding !== undefined ? 1 : 0);
+  };
+  if (!enabled || total === 0) return { tick: count, stop: () => undefined };
+  if (io.isTTY) {
+    const bar = new cliProgress.SingleBar(
+      { format: `${label} [{bar}] {value}/{total} runs | {percentage}% | new failures {fresh} | known {known} | eta {eta_formatted}`, hideCursor: true, clearOnComplete: true, stream: process.stderr },
+      cliProgress.Presets.shades_classic,
+    );
+    bar.start(total, 0, { fresh: 0, known: 0 });
+    return {
+      tick: (r) => {
+        count(r);
+        bar.update(done, { fresh, known });
+      },
+      stop: () => bar.stop(),
+    };
+  }
+  // Not a terminal (CI logs): a plain line at every 10 %.
+  const started = Date.now();
+  let nextPct = 10;
+  return {
+    tick: (r) => {
+      count(r);
+      const pct = Math.floor((done * 100) / total);
+      if (pct >= nextPct || done === total) {
+        nextPct = Math.floor(pct / 10) * 10 + 10;
+        const secs = (Date.now() - started) / 1000;
+        io.out(`${label}: ${done}/${total} runs (${pct}%), new failures ${fresh}, known ${known}, ${(done / Math.max(secs, 1e-3)).toFixed(1)} runs/s`);
+      }
+    },
+    stop: () => undefined,
+  };
+}
+
+export async function runCommand(o: RunCommandOptions, io: Io): Promise<number> {
+  const startedAt = new Date();
+  const t0 = performance.now();
+  const settings: Settings = {
+    seed: o.seed ?? freshSeed(),
+    scenarios: o.scenario ?? DEFAULT_SCENARIOS,
+    designs: o.design ?? ['seed'],
+    personalities: o.personality ?? ['ext4-ordered'],
+    faults: o.faults ?? ['off'],
+    runsPerCell: o.runs ?? DEFAULT_RUNS_PER_CELL,
+    acknowledgeKnown: o.acknowledge ?? true,
+    shrinkRunsMax: o.shrink === true ? (o.shrinkRuns ?? 150) : 0,
+  };
+  const shard = o.shard ?? [1, 1];
+  const workers = o.workers ?? 1;
+  const cells = settingsCells(settings);
+  if (cells.length > LIMITS.cellsMax) throw new UsageError(`${cells.length} cells (scenarios × designs × personalities × fault modes) exceed the limit of ${LIMITS.cellsMax}`);
+  const runId = runIdOf(startedAt, settings.seed, shard);
+  const outDir = o.out ?? join('reports', 'runs', runId);
+  ensureWritableDir(outDir, 'reports');
+  if (o.saveFailures === true) ensureWritableDir(o.corpus ?? 'reports/corpus', 'the corpus');
+
+  // Seed first, then every chosen option: the two lines that repeat this run.
+  io.out(`SEED=${settings.seed}`);
+  io.out(
+    `crashsim run: scenarios=${settings.scenarios.join(',')} design=${settings.designs.join(',')} personality=${settings.personalities.join(',')} faults=${settings.faults.join(',')} runs=${settings.runsPerCell}/cell shard=${shard[0]}/${shard[1]} workers=${workers} acknowledge-known=${settings.acknowledgeKnown ? 'yes' : 'no'} shrink=${settings.shrinkRunsMax > 0 ? settings.shrinkRunsMax : 'no'}${o.timeBudget === undefined ? '' : ` time-budget=${o.timeBudget}s`} out=${outDir}`,
+  );
+  io.out(`repeat: npx crashsim run --seed ${settings.seed} --scenario ${settings.scenarios.join(',')} --design ${settings.designs.join(',')} --personality ${settings.personalities.join(',')} --faults ${settings.faults.join(',')} --runs ${settings.runsPerCell}${shard[1] > 1 ? ` --shard ${shard[0]}/${shard[1]}` : ''}${settings.acknowledgeKnown ? '' : ' --no-acknowledge'}`);
+
+  // Index-major order: a time budget cuts every cell at about the same depth.
+  const indices = shardIndices(settings.runsPerCell, shard);
+  const tasks: Task[] = [];
+  for (const index of indices) for (const cell of cells) tasks.push({ cell, index, acknowledgeFindings: settings.acknowledgeKnown ? undefined : [] });
+  const deadline = o.timeBudget === undefined ? undefined : t0 + o.timeBudget * 1000;
+  let stoppedByTimeBudget = false;
+  const shouldStop = (): boolean => {
+    if (deadline !== undefined && performance.now() >= deadline) stoppedByTimeBudget = true;
+    return stoppedByTimeBudget;
+  };
+  const progress = progressFor(io, tasks.length, 'runs', o.progress !== false);
+  let records: RunRecord[];
+  try {
+    records = await runTasks(tasks, { workers, rootSeed: settings.seed, onRecord: (r) => progress.tick(r), shouldStop });
+  } finally {
+    progress.stop();
+  }
+  const sweepMs = performance.now() - t0;
+  if (stoppedByTimeBudget) io.out(`time budget of ${o.timeBudget}s reached: ${records.length} of ${tasks.length} runs done`);
+
+  // Known findings were looked past: re-run the first run of each (cell, code) without
+  // acknowledgement, so each known finding seen has a replayable example.
+  const knownExamples: FailureEntry[] = [];
+  if (settings.acknowledgeKnown) {
+    const firsts = firstAcknowledged(cells, records);
+    if (firsts.length > 0) {
+      io.out(`re-running ${firsts.length} run(s) without acknowledgement for known-finding examples`);
+      // Looking past every other finding, the re-run goes exactly where the sweep's run went until it meets this one.
+      const exampleTasks: Task[] = firsts.map((f) => ({ cell: f.cell, index: f.index, acknowledgeFindings: allBut(f.cell, f.code) }));
+      const exampleRecords = await runTasks(exampleTasks, { workers, rootSeed: settings.seed });
+      firsts.forEach((f, i) => {
+        const r = exampleRecords[i];
+        if (r?.failure === undefined) return;
+        knownExamples.push(failureEntry(r.failure.finding === undefined ? 'new' : 'known', f.cell, f.index, r.failure, f.code));
+      });
+    }
+  }
+
+  const complete = { complete: shard[1] === 1 && !stoppedByTimeBudget, reason: shard[1] > 1 ? `shard ${shard[0]}/${shard[1]} only: merge the shards with crashsim merge` : stoppedByTimeBudget ? `the time budget stopped the sweep after ${records.length} of ${tasks.length} runs` : undefined };
+  const meta = (elapsedMs: number): Summary['meta'] => ({
+    runId,
+    crashsimVersion: CRASHSIM_VERSION,
+    node: process.version,
+    startedAt: startedAt.toISOString(),
+    elapsedMs: Math.round(elapsedMs),
+    workers,
+    shards: { count: shard[1], covered: [shard[0]] },
+    runsPerSecond: records.length / Math.max(sweepMs / 1000, 1e-3),
+    stoppedByTimeBudget,
+    mergedFrom: undefined,
+  });
+  let summary = buildSummary(settings, records, { knownExamples, shrunk: new Map() }, meta(performance.now() - t0), complete);
+
+  if (settings.shrinkRunsMax > 0 && summary.failures.length > 0) {
+    io.out(`shrinking ${summary.failures.length} failure(s) with fast-check (at most ${settings.shrinkRunsMax} executions each)`);
+    const shrunk = new Map<string, ShrunkFailure>();
+    const byToken = new Map<string, RunRecord>();
+    for (const r of records) if (r.failure !== undefined) byToken.set(r.failure.token, r);
+    for (const f of summary.failures) {
+      const record: RunRecord | undefined = byToken.get(f.token) ?? syntheticRecord(f);
+      const s = await shrinkFailure(record, { acknowledgeFindings: decodeToken(f.token).acknowledged, shrinkRunsMax: settings.shrinkRunsMax });
+      if (s !== undefined && s.token !== f.token) shrunk.set(f.token, { code: s.code, message: s.message, details: s.details, token: s.token, replay: s.replay, commands: s.commands });
+    }
+    summary = buildSummary(settings, records, { knownExamples, shrunk }, meta(performance.now() - t0), complete);
+  }
+
+  const paths = await writeReports(summary, outDir, startedAt.toISOString());
+  // elapsed includes the reports; rewrite summary.json only for meta would change nothing else.
+
+  io.out('');
+  for (const line of renderSummaryTable(summary)) io.out(line);
+  if (summary.failures.length > 0) {
+    io.out('');
+    summary.failures.forEach((f, i) => {
+      for (const line of renderFailure(f, i + 1)) io.out(line);
+    });
+  }
+  if (o.saveFailures === true) {
+    const written = saveToCorpus(o.corpus ?? 'reports/corpus', summary.failures.map(corpusEntryOf));
+    io.out('');
+    io.out(written.length === 0 ? 'corpus: nothing new to save' : `corpus: saved ${written.length} failure(s): ${written.join(', ')}`);
+  }
+  io.out('');
+  io.out(`reports: ${paths.summary} ${paths.junit} ${paths.html}`);
+  io.out(`verdict: ${summary.verdict.text} (exit ${summary.verdict.exitCode})`);
+  return summary.verdict.exitCode === 1 ? EXIT.failed : EXIT.ok;
+}
+
+/** Every known finding of the cell's design except those `code` may stand for (with or without faults before it). */
+function allBut(cell: CellSpec, code: string): string[] {
+  const mine = new Set(FINDINGS.filter((f) => f.design === cell.design && f.personalities.includes(cell.personality) && f.codes.some((c) => (c.endsWith('*') ? code.startsWith(c.slice(0, -1)) : c === code))).map((f) => f.id));
+  return findingIdsOf(cell.design).filter((id) => !mine.has(id));
+}
+
+/** A record for a known example (which is not among the sweep's records): what shrinkFailure reads. */
+function syntheticRecord(f: FailureEntry): RunRecord {
+  return {
+    cell: f.cell,
+    index: f.index,
+    seed: f.seed,
+    passed: false,
+    crashes: 0,
+    crashImages: 0,
+    steps: 0,
+    fsOps: 0,
+    faultsInjected: 0,
+    checks: {},
+    acknowledged: {},
+    deadEnd: false,
+    failure: { cell: f.cellKey, code: f.code, invariant: f.invariant, message: f.message, details: f.details, finding: f.finding, seed: f.seed, token: f.token, replay: f.replay, commands: f.commands },
+  };
+}

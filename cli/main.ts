@@ -1,0 +1,130 @@
+/**
+ * The `crashsim` command line (bin/crashsim.mjs runs `runCli`).
+ *
+ * Exit codes: 0 nothing broken (known findings allowed); 1 an invariant broke in
+ * a way no known finding explains, or a replay diverged; 2 a usage or input error,
+ * always one line on stderr; 3 crashsim itself failed. No exception escapes.
+ */
+import { Command, CommanderError, Option } from 'commander';
+import { designIds } from '../scenarios/designs.js';
+import { NAMED_SCENARIOS } from '../scenarios/named.js';
+import { FINDINGS } from '../scenarios/findings.js';
+import { PERSONALITY_NAMES } from '../scenarios/plan.js';
+import { exploreCommand } from './commands/explore.js';
+import { mergeCommand } from './commands/merge.js';
+import { replayCommand } from './commands/replay.js';
+import { runCommand, type RunCommandOptions } from './commands/run.js';
+import { DEFAULT_CORPUS_DIR } from './corpus.js';
+import { EXIT, oneLine, UsageError } from './errors.js';
+import { DEFAULT_RUNS_PER_CELL, DEFAULT_SCENARIOS, intIn, LIMITS, parseDesigns, parseFaultModes, parseOne, parsePersonalities, parseScenarios, parseSeed, parseShard, secondsIn, TORN_MODES } from './options.js';
+import { processIo, type Io } from './output.js';
+import { CRASHSIM_VERSION } from './version.js';
+
+const EXIT_HELP = `
+Exit codes:
+  0  nothing broken (known findings are reported, not failed)
+  1  an invariant broke in a way no known finding explains, or a replay diverged
+  2  usage or input error (one line on stderr)
+  3  crashsim itself failed`;
+
+function buildProgram(io: Io, setCode: (code: number) => void): Command {
+  const program = new Command('crashsim');
+  program
+    .description('Deterministic simulation and crash fault-injection harness for the Autobahn availability persistence layer.')
+    .version(CRASHSIM_VERSION, '-V, --version')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => io.out(s.replace(/\n$/, '')),
+      writeErr: (s) => io.err(s.replace(/\n$/, '')),
+      // commander's own errors become one line in runCli
+      outputError: () => undefined,
+    })
+    .showHelpAfterError(false)
+    .addHelpText('after', EXIT_HELP);
+
+  program
+    .command('run')
+    .description('seed sweep over scenario × design × personality × fault mode; reports in reports/runs/<run-id>/ (or --out)')
+    .option('--seed <seed>', 'root seed (default: a fresh random one, printed first as SEED=…)', parseSeed)
+    .option('--scenario <ids>', `comma-separated named scenarios, "default" or "all" (default: ${DEFAULT_SCENARIOS.join(',')}); known: ${NAMED_SCENARIOS.map((s) => s.id).join(', ')}`, parseScenarios)
+    .option('--design <ids>', `comma-separated designs (default: seed); known: ${designIds().join(', ')}`, parseDesigns)
+    .option('--personality <names>', `comma-separated disk personalities or "all" (default: ext4-ordered); known: ${PERSONALITY_NAMES.join(', ')}`, parsePersonalities)
+    .option('--faults <modes>', 'fault profile: off (default), swarm (random per-seed fault profiles), or off,swarm', parseFaultModes)
+    .option('--runs <n>', `runs (seeds) per cell (default ${DEFAULT_RUNS_PER_CELL})`, intIn('--runs', 1, LIMITS.runsPerCellMax))
+    .option('--time-budget <seconds>', 'stop handing out runs after this many seconds (the summary says it is incomplete)', secondsIn('--time-budget', LIMITS.timeBudgetSecondsMax))
+    .option('--workers <n>', 'worker threads running whole simulations (results identical to serial)', intIn('--workers', 1, LIMITS.workersMax), 1)
+    .option('--shard <k/n>', 'run only shard k of n (runs with index ≡ k−1 mod n), for CI jobs; merge with crashsim merge', parseShard)
+    .option('--out <dir>', 'report directory (default reports/runs/<run-id>)')
+    .option('--no-acknowledge', 'stop each run at its first violation, known findings included (default: look past known findings so runs go deeper)')
+    .option('--shrink', 'shrink every failure with fast-check before reporting it')
+    .addOption(new Option('--shrink-runs <n>', 'executions one shrink may spend').argParser(intIn('--shrink-runs', 1, LIMITS.shrinkRunsMax)).default(150))
+    .option('--save-failures', `save every failure (shrunk when --shrink) to the regression corpus`)
+    .option('--corpus <dir>', 'corpus directory for --save-failures', DEFAULT_CORPUS_DIR)
+    .option('--no-progress', 'no progress bar or progress lines')
+    .addHelpText('after', `\nKnown findings (reported as "known", exit 0): ${FINDINGS.map((f) => f.id).join(', ')} (reports/findings.md).${EXIT_HELP}`)
+    .action(async (opts: RunCommandOptions) => setCode(await runCommand(opts, io)));
+
+  program
+    .command('replay')
+    .description('re-run a recorded run exactly from its token (or a file holding one, e.g. a corpus entry) and check its trace hash')
+    .argument('<token-or-file>', 'a cs1.… replay token, or a path to a file holding one')
+    .option('--trace', 'print the full trace of every incarnation (with source locations)')
+    .option('--force', 'if the code changed, run the token\'s plan on the current code anyway and report its verdict')
+    .addHelpText('after', `\nA replay whose trace hash differs from the token's is refused (exit 1): the code changed.${EXIT_HELP}`)
+    .action(async (token: string, opts: { trace?: boolean; force?: boolean }) => setCode(await replayCommand(token, opts, io)));
+
+  program
+    .command('explore')
+    .description('exhaustive crash points × crash images of one persist iteration, recovery checked on each, exact counts')
+    .option('--scenario <id>', 'draw the workload from a named scenario (with --seed)')
+    .option('--seed <n>', 'fast-check seed of the scenario draw (default 1)', intIn('--seed', 0, 2 ** 31 - 1))
+    .option('--commands <json>', 'the workload as a JSON array of plan commands')
+    .option('--plan <file>', 'the workload as a plan JSON file')
+    .addOption(new Option('--design <id>', 'design').argParser(parseOne('design', designIds())).default('seed'))
+    .addOption(new Option('--personality <name>', 'disk personality').argParser(parseOne('personality', PERSONALITY_NAMES)).default('ext4-ordered'))
+    .addOption(new Option('--torn <mode>', 'torn writes in crash images: off, sector, byte').argParser(parseOne('torn mode', TORN_MODES)).default('off'))
+    .option('--iteration <n>', 'which persist iteration (1-based) to explore', intIn('--iteration', 1, 10_000), 1)
+    .option('--json', 'print the report as JSON')
+    .addHelpText('after', EXIT_HELP)
+    .action(async (opts: Parameters<typeof exploreCommand>[0]) => setCode(await exploreCommand(opts, io)));
+
+  program
+    .command('merge')
+    .description('merge the reports of the shards of one sweep into one report')
+    .argument('<dirs...>', 'report directories (or their summary.json files)')
+    .option('--out <dir>', 'report directory (default reports/runs/merged-<time>)')
+    .addHelpText('after', EXIT_HELP)
+    .action(async (dirs: string[], opts: { out?: string }) => setCode(await mergeCommand(dirs, opts, io)));
+
+  return program;
+}
+
+/** Runs the command line; resolves to the exit code (never rejects). */
+export async function runCli(argv: readonly string[], io: Io = processIo): Promise<number> {
+  let code: number = EXIT.ok;
+  const program = buildProgram(io, (c) => {
+    code = c;
+  });
+  try {
+    if (argv.length === 0) {
+      program.outputHelp();
+      return EXIT.usage;
+    }
+    await program.parseAsync([...argv], { from: 'user' });
+    return code;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // --help and --version end through here with exit code 0
+      if (e.exitCode === 0 || e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return EXIT.ok;
+      io.err(`crashsim: ${oneLine(e.message.replace(/^error: /, ''))} (see crashsim --help)`);
+      return EXIT.usage;
+    }
+    if (e instanceof UsageError) {
+      io.err(`crashsim: ${oneLine(e.message)}`);
+      return EXIT.usage;
+    }
+    const where = e instanceof Error ? (e.stack ?? e.message).split('\n').slice(0, 4).map((l) => l.trim()).join(' ← ') : String(e);
+    io.err(`crashsim: internal error (a bug in crashsim, please report it): ${oneLine(where, 1000)}`);
+    return EXIT.internal;
+  }
+}

@@ -1,0 +1,56 @@
+/** The terminal rendering of a summary: the closing table, findings, failures with their replay commands. */
+import { findingOf, type FailureEntry, type Summary } from '../summary.js';
+
+function table(head: readonly string[], rows: readonly (readonly string[])[], rightAligned: ReadonlySet<number>): string[] {
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const fmt = (r: readonly string[]): string =>
+    r.map((c, i) => (rightAligned.has(i) ? c.padStart(widths[i] ?? 0) : c.padEnd(widths[i] ?? 0))).join('  ').trimEnd();
+  return [fmt(head), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(fmt)];
+}
+
+export function statusWord(status: 'pass' | 'known' | 'fail'): string {
+  return status === 'pass' ? 'pass' : status === 'known' ? 'known' : 'FAIL';
+}
+
+export const fmtInt = (n: number): string => n.toLocaleString('en-US');
+
+/** The closing summary table and totals (no failures). */
+export function renderSummaryTable(s: Summary): string[] {
+  const multiDesign = s.settings.designs.length > 1;
+  const head = ['scenario', ...(multiDesign ? ['design'] : []), 'personality', 'faults', 'runs', 'passed', 'crash pts', 'images', 'checks', 'verdict'];
+  const rows = s.cells.map((c) => {
+    const checks = Object.values(c.checks).reduce((a, v) => a + (v ?? 0), 0);
+    const fresh = Object.entries(c.failures).filter(([code]) => findingOf(c.cell, code) === undefined).map(([code, n]) => `${code}×${n}`);
+    const verdict = c.status === 'fail' ? `FAIL ${fresh.join(' ')}` : c.status === 'known' ? `known ${c.knownFindings.join(',')}` : 'pass';
+    return [c.cell.scenario, ...(multiDesign ? [c.cell.design] : []), c.cell.personality, c.cell.faults, fmtInt(c.runs), fmtInt(c.passed), fmtInt(c.crashes), fmtInt(c.crashImages), fmtInt(checks), verdict];
+  });
+  const right = new Set(multiDesign ? [4, 5, 6, 7, 8] : [3, 4, 5, 6, 7]);
+  const t = s.totals;
+  const lines = table(head, rows, right);
+  lines.push('');
+  lines.push(`runs ${fmtInt(t.runs)} (${fmtInt(t.passed)} passed) · crash points ${fmtInt(t.crashPoints)} · crash images ${fmtInt(t.crashImages)} · invariant checks ${fmtInt(t.invariantChecks)} · fs ops ${fmtInt(t.fsOps)} · faults injected ${fmtInt(t.faultsInjected)}`);
+  const inv = s.invariants.filter((i) => i.checks > 0 || i.status !== 'unchecked');
+  lines.push(`invariants: ${inv.map((i) => `${i.id} ${i.status === 'held' ? 'held' : i.status === 'known' ? `known(${i.findings.join(',')})` : i.status === 'broken' ? 'BROKEN' : 'unchecked'}`).join(', ')}`);
+  lines.push(`findings: ${s.verdict.knownFindings.length === 0 ? 'no known finding seen' : `known ${s.verdict.knownFindings.join(', ')} (${fmtInt(t.knownOccurrences)} occurrences)`}; new: ${t.newFailures === 0 ? 'none' : `${fmtInt(t.newFailures)} run(s)`}`);
+  const secs = s.meta.elapsedMs / 1000;
+  lines.push(`throughput: ${s.meta.runsPerSecond.toFixed(1)} runs/s (${fmtInt(t.runs)} runs in ${secs.toFixed(1)} s, ${s.meta.workers} worker${s.meta.workers === 1 ? '' : 's'})`);
+  if (!s.complete) lines.push(`incomplete: ${s.incompleteReason ?? ''}`);
+  return lines;
+}
+
+/** One failure: what broke, where, and (always last) the command that replays it. */
+export function renderFailure(f: FailureEntry, n: number): string[] {
+  const tag = f.kind === 'new' ? 'NEW FAILURE' : `known finding ${f.finding ?? ''}`.trim();
+  const lines = [`[${n}] ${tag}: ${f.code} in ${f.cellKey} (run ${f.index}, seed ${f.seed})`, `    ${f.invariant}: ${f.invariantText}`, `    ${f.message}`];
+  if (f.findingTitle !== undefined) lines.push(`    ${f.finding}: ${f.findingTitle}`);
+  for (const d of f.details.slice(0, 6)) lines.push(`    | ${d}`);
+  // The one replay command comes last: the shrunk counterexample when there is one.
+  if (f.shrunk !== undefined) {
+    lines.push(`    shrunk from ${f.commands.length} to ${f.shrunk.commands.length} command(s) (${f.shrunk.code}); replay:`);
+    lines.push(`    ${f.shrunk.replay}`);
+  } else {
+    lines.push(`    replay:`);
+    lines.push(`    ${f.replay}`);
+  }
+  return lines;
+}

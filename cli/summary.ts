@@ -1,0 +1,318 @@
+/**
+ * `summary.json`: the machine-readable result of a run (schema below, versioned).
+ *
+ * Everything outside `meta` is a pure function of the settings and the run
+ * records: a serial run, a `--workers N` run and the merge of all `--shard k/n`
+ * runs give byte-identical summaries apart from `meta` (timings, run id, shard
+ * and worker counts). That is what `buildSummary` guarantees by folding records
+ * in (cell, index) order and picking every "first" by the lowest run index.
+ */
+import { aggregate, cellKey, type CellResult, type CellSpec, type FailureRecord, type RunRecord } from '../scenarios/campaign.js';
+import { findingById, knownFinding } from '../scenarios/findings.js';
+import { INVARIANTS, type InvariantId } from '../scenarios/oracles/invariants.js';
+import type { FaultMode } from '../scenarios/plan.js';
+import { decodeToken } from '../scenarios/token.js';
+import type { Personality } from '../sim/vfs/model.js';
+
+export const SUMMARY_SCHEMA_VERSION = 1;
+export const SUMMARY_KIND = 'crashsim-run-summary';
+
+/** What defines a run's result: equal in every shard of one sweep. */
+export interface Settings {
+  readonly seed: string;
+  readonly scenarios: readonly string[];
+  readonly designs: readonly string[];
+  readonly personalities: readonly Personality[];
+  readonly faults: readonly FaultMode[];
+  readonly runsPerCell: number;
+  /** known findings looked past so runs go deeper (reported as known) */
+  readonly acknowledgeKnown: boolean;
+  /** failures shrunk with fast-check, at most this many executions each; 0 = not shrunk */
+  readonly shrinkRunsMax: number;
+}
+
+export type Status = 'pass' | 'known' | 'fail';
+
+export interface CellSummary extends CellResult {
+  readonly key: string;
+  /** pass: nothing broke; known: only known findings; fail: a new failure */
+  readonly status: Status;
+  /** ids of the known findings seen in this cell */
+  readonly knownFindings: readonly string[];
+}
+
+export interface ShrunkFailure {
+  readonly code: string;
+  readonly message: string;
+  readonly details: readonly string[];
+  readonly token: string;
+  readonly replay: string;
+  readonly commands: readonly string[];
+}
+
+export interface FailureEntry {
+  /** new: no known finding explains it (exit code 1); known: an example of a known finding */
+  readonly kind: 'new' | 'known';
+  readonly cellKey: string;
+  readonly cell: CellSpec;
+  /** run index within the cell */
+  readonly index: number;
+  readonly seed: number;
+  readonly code: string;
+  readonly invariant: InvariantId;
+  readonly invariantText: string;
+  readonly message: string;
+  readonly details: readonly string[];
+  readonly finding: string | undefined;
+  readonly findingTitle: string | undefined;
+  /** for known examples of an acknowledging run: the acknowledged code this run was re-run for */
+  readonly exampleOf: string | undefined;
+  readonly traceHash: string;
+  readonly token: string;
+  readonly replay: string;
+  readonly commands: readonly string[];
+  readonly shrunk: ShrunkFailure | undefined;
+}
+
+export interface InvariantSummary {
+  readonly id: InvariantId;
+  readonly description: string;
+  readonly checks: number;
+  /** held: checked, never broken; known: broken only as known findings; broken: a new failure; unchecked */
+  readonly status: 'held' | 'known' | 'broken' | 'unchecked';
+  readonly findings: readonly string[];
+}
+
+export interface Totals {
+  readonly cells: number;
+  readonly runs: number;
+  readonly passed: number;
+  readonly crashPoints: number;
+  readonly crashImages: number;
+  readonly invariantChecks: number;
+  readonly steps: number;
+  readonly fsOps: number;
+  readonly faultsInjected: number;
+  readonly deadEnds: number;
+  /** known-finding occurrences (acknowledged violations + runs that stopped at a known finding) */
+  readonly knownOccurrences: number;
+  /** runs that broke an invariant in a way no known finding explains */
+  readonly newFailures: number;
+}
+
+export interface Meta {
+  readonly runId: string;
+  readonly crashsimVersion: string;
+  readonly node: string;
+  readonly startedAt: string;
+  readonly elapsedMs: number;
+  readonly workers: number;
+  /** shard count and the shards this summary covers (a merge covers several) */
+  readonly shards: { readonly count: number; readonly covered: readonly number[] };
+  readonly runsPerSecond: number;
+  /** set when --time-budget stopped handing out runs */
+  readonly stoppedByTimeBudget: boolean;
+  readonly mergedFrom: readonly string[] | undefined;
+}
+
+export interface Summary {
+  readonly schemaVersion: typeof SUMMARY_SCHEMA_VERSION;
+  readonly kind: typeof SUMMARY_KIND;
+  readonly settings: Settings;
+  /** false for a single shard of several, or when the time budget cut the sweep short */
+  readonly complete: boolean;
+  readonly incompleteReason: string | undefined;
+  readonly verdict: { readonly status: Status; readonly exitCode: 0 | 1; readonly newFailures: number; readonly knownFindings: readonly string[]; readonly text: string };
+  readonly totals: Totals;
+  readonly invariants: readonly InvariantSummary[];
+  readonly cells: readonly CellSummary[];
+  /** new failures (first of each cell × code) and known-finding examples, with tokens */
+  readonly failures: readonly FailureEntry[];
+  /** every run, in (cell, index) order: what `crashsim merge` folds */
+  readonly records: readonly RunRecord[];
+  readonly meta: Meta;
+}
+
+export function settingsCells(s: Settings): CellSpec[] {
+  const out: CellSpec[] = [];
+  for (const scenario of s.scenarios) for (const design of s.designs) for (const personality of s.personalities) for (const faults of s.faults) out.push({ scenario, design, personality, faults });
+  return out;
+}
+
+/** The finding a (cell, code) names: with or without faults before it. */
+export function findingOf(cell: CellSpec, code: string): string | undefined {
+  return (knownFinding(cell.design, cell.personality, code, 0) ?? knownFinding(cell.design, cell.personality, code, 1))?.id;
+}
+
+export function failureEntry(kind: 'new' | 'known', cell: CellSpec, index: number, f: FailureRecord, exampleOf: string | undefined): FailureEntry {
+  const finding = f.finding;
+  return {
+    kind,
+    cellKey: cellKey(cell),
+    cell,
+    index,
+    seed: f.seed,
+    code: f.code,
+    invariant: f.invariant,
+    invariantText: INVARIANTS[f.invariant],
+    message: f.message,
+    details: f.details,
+    finding,
+    findingTitle: finding === undefined ? undefined : findingById(finding).title,
+    exampleOf,
+    traceHash: decodeToken(f.token).traceHash,
+    token: f.token,
+    replay: f.replay,
+    commands: f.commands,
+    shrunk: undefined,
+  };
+}
+
+/** Key of a failure entry: what shards and merges agree on. */
+export function entryKey(e: Pick<FailureEntry, 'cellKey' | 'kind' | 'code' | 'exampleOf'>): string {
+  return `${e.cellKey}\0${e.kind}\0${e.exampleOf ?? e.code}`;
+}
+
+export interface Extras {
+  /** known-finding examples (acknowledging runs): any number per key; the lowest index wins */
+  readonly knownExamples: readonly FailureEntry[];
+  /** shrunk versions, by token of the unshrunk failure */
+  readonly shrunk: ReadonlyMap<string, ShrunkFailure>;
+}
+
+/** The acknowledged codes of each cell with the lowest run index that saw each: what known examples re-run. */
+export function firstAcknowledged(cells: readonly CellSpec[], records: readonly RunRecord[]): Array<{ cell: CellSpec; index: number; code: string }> {
+  const first = new Map<string, { cell: CellSpec; index: number; code: string }>();
+  for (const r of records) {
+    for (const code of Object.keys(r.acknowledged)) {
+      const k = `${cellKey(r.cell)}\0${code}`;
+      const cur = first.get(k);
+      if (cur === undefined || r.index < cur.index) first.set(k, { cell: r.cell, index: r.index, code });
+    }
+  }
+  const order = new Map(cells.map((c, i) => [cellKey(c), i]));
+  return [...first.values()].sort((a, b) => (order.get(cellKey(a.cell)) ?? 0) - (order.get(cellKey(b.cell)) ?? 0) || (a.code < b.code ? -1 : a.code > b.code ? 1 : 0));
+}
+
+export function buildSummary(settings: Settings, records: readonly RunRecord[], extras: Extras, meta: Meta, complete: { complete: boolean; reason: string | undefined }): Summary {
+  const cells = settingsCells(settings);
+  const campaign = aggregate(cells, records);
+  const order = new Map(cells.map((c, i) => [cellKey(c), i]));
+  const sortedRecords = [...records].sort((a, b) => (order.get(cellKey(a.cell)) ?? 0) - (order.get(cellKey(b.cell)) ?? 0) || a.index - b.index);
+  const indexOfToken = new Map<string, number>();
+  for (const r of sortedRecords) if (r.failure !== undefined) indexOfToken.set(r.failure.token, r.index);
+
+  // Failures: aggregate's first-of-each-(cell, code), then the known examples (lowest index per key).
+  const failures: FailureEntry[] = [];
+  for (const f of campaign.failures) {
+    const cell = cells.find((c) => cellKey(c) === f.cell) as CellSpec;
+    const kind = f.finding === undefined ? 'new' : 'known';
+    failures.push(failureEntry(kind, cell, indexOfToken.get(f.token) ?? -1, f, kind === 'known' ? f.code : undefined));
+  }
+  const examples = new Map<string, FailureEntry>();
+  for (const e of extras.knownExamples) {
+    const k = entryKey(e);
+    const cur = examples.get(k);
+    if (cur === undefined || e.index < cur.index) examples.set(k, e);
+  }
+  const sortedExamples = [...examples.values()].sort((a, b) => (order.get(a.cellKey) ?? 0) - (order.get(b.cellKey) ?? 0) || ((a.exampleOf ?? '') < (b.exampleOf ?? '') ? -1 : (a.exampleOf ?? '') > (b.exampleOf ?? '') ? 1 : 0));
+  // One run can be the example of several codes (of one finding): show it once.
+  const tokens = new Set(failures.map((f) => f.token));
+  for (const e of sortedExamples) {
+    if (tokens.has(e.token)) continue;
+    tokens.add(e.token);
+    failures.push(e);
+  }
+  const withShrunk = failures.map((e) => ({ ...e, shrunk: extras.shrunk.get(e.token) }));
+
+  // Cells, with their status and known findings.
+  const freshByCell = new Map<string, number>();
+  for (const r of sortedRecords) if (r.failure !== undefined && r.failure.finding === undefined) freshByCell.set(cellKey(r.cell), (freshByCell.get(cellKey(r.cell)) ?? 0) + 1);
+  const cellSummaries: CellSummary[] = campaign.cells.map((c) => {
+    const known = new Set<string>();
+    for (const code of Object.keys(c.acknowledged)) {
+      // The example re-run says exactly which finding a code was (one code can name two, by faults before it).
+      const id = examples.get(entryKey({ cellKey: cellKey(c.cell), kind: 'known', code, exampleOf: code }))?.finding ?? findingOf(c.cell, code);
+      if (id !== undefined) known.add(id);
+    }
+    for (const code of Object.keys(c.failures)) {
+      const id = findingOf(c.cell, code);
+      if (id !== undefined && !settings.acknowledgeKnown) known.add(id);
+    }
+    const fresh = freshByCell.get(cellKey(c.cell)) ?? 0;
+    const status: Status = fresh > 0 ? 'fail' : known.size > 0 ? 'known' : 'pass';
+    return { ...c, key: cellKey(c.cell), status, knownFindings: [...known].sort(byFindingId) };
+  });
+
+  let knownOccurrences = 0;
+  for (const r of sortedRecords) {
+    for (const v of Object.values(r.acknowledged)) knownOccurrences += v;
+    if (r.failure?.finding !== undefined) knownOccurrences++;
+  }
+  const sum = (f: (c: CellResult) => number): number => campaign.cells.reduce((a, c) => a + f(c), 0);
+  const totals: Totals = {
+    cells: cells.length,
+    runs: campaign.runs,
+    passed: sum((c) => c.passed),
+    crashPoints: sum((c) => c.crashes),
+    crashImages: sum((c) => c.crashImages),
+    invariantChecks: sum((c) => Object.values(c.checks).reduce((a, v) => a + (v ?? 0), 0)),
+    steps: sum((c) => c.steps),
+    fsOps: sum((c) => c.fsOps),
+    faultsInjected: sum((c) => c.faultsInjected),
+    deadEnds: sum((c) => c.deadEnds),
+    knownOccurrences,
+    newFailures: campaign.newFailures,
+  };
+
+  const invariants: InvariantSummary[] = (Object.keys(INVARIANTS) as InvariantId[]).map((id) => {
+    const checks = sum((c) => c.checks[id] ?? 0);
+    const findings = new Set<string>();
+    let broken = false;
+    for (const c of cellSummaries) {
+      for (const code of [...Object.keys(c.acknowledged), ...Object.keys(c.failures)]) {
+        if (!code.startsWith(`${id}/`)) continue;
+        const f = findingOf(c.cell, code);
+        if (f !== undefined) findings.add(f);
+      }
+    }
+    for (const r of sortedRecords) if (r.failure !== undefined && r.failure.finding === undefined && r.failure.invariant === id) broken = true;
+    const status = broken ? 'broken' : findings.size > 0 ? 'known' : checks > 0 ? 'held' : 'unchecked';
+    return { id, description: INVARIANTS[id], checks, status, findings: [...findings].sort(byFindingId) };
+  });
+
+  const knownIds = new Set<string>();
+  for (const c of cellSummaries) for (const f of c.knownFindings) knownIds.add(f);
+  const status: Status = totals.newFailures > 0 ? 'fail' : knownIds.size > 0 ? 'known' : 'pass';
+  const knownList = [...knownIds].sort(byFindingId);
+  const text =
+    status === 'fail'
+      ? `${totals.newFailures} run(s) broke an invariant in a way no known finding explains`
+      : status === 'known'
+        ? `no new failures; known findings seen: ${knownList.join(', ')}`
+        : 'no failures: every invariant held in every run';
+  return {
+    schemaVersion: SUMMARY_SCHEMA_VERSION,
+    kind: SUMMARY_KIND,
+    settings,
+    complete: complete.complete,
+    incompleteReason: complete.reason,
+    verdict: { status, exitCode: status === 'fail' ? 1 : 0, newFailures: totals.newFailures, knownFindings: knownList, text },
+    totals,
+    invariants,
+    cells: cellSummaries,
+    failures: withShrunk,
+    records: sortedRecords,
+    meta,
+  };
+}
+
+function byFindingId(a: string, b: string): number {
+  return Number(a.slice(1)) - Number(b.slice(1)) || (a < b ? -1 : a > b ? 1 : 0);
+}
+
+/** A summary without `meta`: what must be equal between serial, parallel and merged-shard runs. */
+export function comparable(s: Summary): Omit<Summary, 'meta'> {
+  const { meta: _meta, ...rest } = s;
+  return rest;
+}
