@@ -11,6 +11,7 @@
  */
 import { createHash } from 'node:crypto';
 import { newState, type AvailState } from '../src/avail/state.js';
+import { useSignatureScheme, type SignatureScheme } from '../src/crypto.js';
 import type { AtomicSend, Ctx } from '../src/env.js';
 import type { CommitQC, LaneId } from '../src/types.js';
 import { RandomStreams, type Rng } from '../sim/random.js';
@@ -31,6 +32,8 @@ import { describeCommand, type Command, type Plan } from './plan.js';
 export const STATE_DIR = '/data';
 /** Process restarts after a failed node (persist error, startup error under faults) a run may take. */
 export const REVIVES_MAX = 50;
+/** The signature scheme of every simulated run (part of what a trace hash depends on). */
+export const SIMULATION_SIGNATURE_SCHEME: SignatureScheme = 'ed25519-fast';
 /** Fixture seed of the committee: fixed, so keys, blocks and signatures are shared (and memoized) by every run. */
 export const COMMITTEE_SEED = 'crashsim-committee';
 
@@ -128,6 +131,8 @@ export class Execution {
   cur!: Incarnation;
 
   constructor(readonly plan: Plan, readonly opts: ExecOptions) {
+    // Simulations use native Ed25519: signature bytes never steer the SUT (src/crypto.ts).
+    useSignatureScheme(SIMULATION_SIGNATURE_SCHEME);
     this.design = getDesign(plan.design);
     this.net = new Network(COMMITTEE_SEED, plan.committeeSize, plan.nodeIndex);
     this.streams = new RandomStreams(plan.seed);

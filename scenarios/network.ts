@@ -26,6 +26,21 @@ export interface Equivocation {
   readonly produced: BlockHeader;
 }
 
+// Fixtures are pure functions of (seed, size) — keys, canonical chains, payloads —
+// so runs share one per committee (deriving keys and signing blocks is not free).
+const fixtures = new Map<string, CommitteeFixture>();
+const FIXTURES_MAX = 64;
+
+function fixtureFor(seed: string, size: number): CommitteeFixture {
+  const key = `${seed}/${size}`;
+  let fx = fixtures.get(key);
+  if (fx === undefined) {
+    if (fixtures.size >= FIXTURES_MAX) fixtures.clear();
+    fixtures.set(key, (fx = new CommitteeFixture(seed, size)));
+  }
+  return fx;
+}
+
 export class Network {
   readonly fx: CommitteeFixture;
   readonly me: LaneId;
@@ -45,7 +60,7 @@ export class Network {
   readonly equivocations: Equivocation[] = [];
 
   constructor(seed: string, committeeSize: number, nodeIndex: number) {
-    this.fx = new CommitteeFixture(seed, committeeSize);
+    this.fx = fixtureFor(seed, committeeSize);
     if (!Number.isSafeInteger(nodeIndex) || nodeIndex < 0 || nodeIndex >= committeeSize) throw new RangeError(`network: node index ${nodeIndex} outside committee of ${committeeSize}`);
     if (committeeSize - 1 < this.fx.committee.commitQuorum) throw new RangeError(`network: ${committeeSize - 1} peers cannot form a CommitQuorum of ${this.fx.committee.commitQuorum} (need N ≥ 4)`);
     this.me = this.fx.lane(nodeIndex);

@@ -68,6 +68,24 @@ function fileVerdict<T>(d: ReturnType<typeof decodeCommitQC> | ReturnType<typeof
   return { kind: 'corrupt', error: d.error };
 }
 
+// The VFS shares immutable file buffers between its durable state and every
+// image, so a decode is memoized on the buffer itself: the oracles read the
+// durable disk at every event, and only changed files are decoded again.
+const commitQCCache = new WeakMap<Uint8Array, FileVerdict<CommitQC>>();
+const blockCache = new WeakMap<Uint8Array, FileVerdict<SignedLaneProposal>>();
+
+function commitQCVerdict(bytes: Uint8Array): FileVerdict<CommitQC> {
+  let v = commitQCCache.get(bytes);
+  if (v === undefined) commitQCCache.set(bytes, (v = fileVerdict<CommitQC>(decodeCommitQC(bytes))));
+  return v;
+}
+
+function blockVerdict(bytes: Uint8Array): FileVerdict<SignedLaneProposal> {
+  let v = blockCache.get(bytes);
+  if (v === undefined) blockCache.set(bytes, (v = fileVerdict<SignedLaneProposal>(decodeSignedLaneProposal(bytes))));
+  return v;
+}
+
 const COMMITQC_NAME = /^(0|[1-9][0-9]*)\.pb$/;
 const BLOCK_NAME = /^([0-9a-f]{64})_(0|[1-9][0-9]*)\.pb$/;
 
@@ -81,14 +99,14 @@ export function readDisk(files: ReadonlyMap<string, Uint8Array>, stateDir: strin
     const rel = path.slice(dir.length);
     if (rel.startsWith('commitqcs/')) {
       const m = COMMITQC_NAME.exec(rel.slice('commitqcs/'.length));
-      if (m !== null) commitQCs.set(BigInt(m[1] as string), fileVerdict<CommitQC>(decodeCommitQC(bytes)));
+      if (m !== null) commitQCs.set(BigInt(m[1] as string), commitQCVerdict(bytes));
     } else if (rel.startsWith('blocks/')) {
       const m = BLOCK_NAME.exec(rel.slice('blocks/'.length));
       if (m === null) continue;
       const lane = m[1] as LaneId;
       let perLane = blocks.get(lane);
       if (perLane === undefined) blocks.set(lane, (perLane = new Map()));
-      perLane.set(BigInt(m[2] as string), fileVerdict<SignedLaneProposal>(decodeSignedLaneProposal(bytes)));
+      perLane.set(BigInt(m[2] as string), blockVerdict(bytes));
     }
   }
   return { ab: abVerdict(files.get(dir + 'avail_inner_a.pb'), files.get(dir + 'avail_inner_b.pb'), payload), commitQCs, blocks };
