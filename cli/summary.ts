@@ -8,7 +8,7 @@
  * in (cell, index) order and picking every "first" by the lowest run index.
  */
 import { aggregate, cellKey, type CellResult, type CellSpec, type FailureRecord, type RunRecord } from '../scenarios/campaign.js';
-import { findingById, knownFinding } from '../scenarios/findings.js';
+import { findingById, findingIdsOf, FINDINGS, knownFinding } from '../scenarios/findings.js';
 import { INVARIANTS, type InvariantId } from '../scenarios/oracles/invariants.js';
 import type { FaultMode } from '../scenarios/plan.js';
 import { decodeToken } from '../scenarios/token.js';
@@ -65,7 +65,7 @@ export interface FailureEntry {
   readonly details: readonly string[];
   readonly finding: string | undefined;
   readonly findingTitle: string | undefined;
-  /** for known examples of an acknowledging run: the acknowledged code this run was re-run for */
+  /** known examples: the finding (or '|'-joined candidates) it stands for; the lowest index per cell and value wins */
   readonly exampleOf: string | undefined;
   readonly traceHash: string;
   readonly token: string;
@@ -105,7 +105,10 @@ export interface Meta {
   readonly crashsimVersion: string;
   readonly node: string;
   readonly startedAt: string;
+  /** the whole command: sweep, known-finding examples, shrinking, reports */
   readonly elapsedMs: number;
+  /** the sweep alone (what runsPerSecond divides by) */
+  readonly sweepMs: number;
   readonly workers: number;
   /** shard count and the shards this summary covers (a merge covers several) */
   readonly shards: { readonly count: number; readonly covered: readonly number[] };
@@ -180,18 +183,44 @@ export interface Extras {
   readonly shrunk: ReadonlyMap<string, ShrunkFailure>;
 }
 
-/** The acknowledged codes of each cell with the lowest run index that saw each: what known examples re-run. */
-export function firstAcknowledged(cells: readonly CellSpec[], records: readonly RunRecord[]): Array<{ cell: CellSpec; index: number; code: string }> {
-  const first = new Map<string, { cell: CellSpec; index: number; code: string }>();
+/** The known findings a violation code can stand for in a cell (two when it depends on faults before it). */
+export function candidateFindings(cell: CellSpec, code: string): string[] {
+  return FINDINGS.filter((f) => f.design === cell.design && f.personalities.includes(cell.personality) && f.codes.some((c) => (c.endsWith('*') ? code.startsWith(c.slice(0, -1)) : c === code))).map((f) => f.id);
+}
+
+/** Every known finding of the cell's design except `ids`: what a known-example re-run looks past. */
+export function allFindingsBut(cell: CellSpec, ids: readonly string[]): string[] {
+  return findingIdsOf(cell.design).filter((id) => !ids.includes(id));
+}
+
+export interface ExampleTarget {
+  readonly cell: CellSpec;
+  /** the lowest run index that acknowledged one of the group's codes */
+  readonly index: number;
+  /** the candidate findings, joined by '|': what the example stands for */
+  readonly group: string;
+  readonly findings: readonly string[];
+}
+
+/**
+ * Per cell and per group of candidate findings of its acknowledged codes, the
+ * lowest run index: what known examples re-run (looking past every other finding,
+ * the re-run goes where the sweep's run went until it meets one of these).
+ */
+export function exampleTargets(cells: readonly CellSpec[], records: readonly RunRecord[]): ExampleTarget[] {
+  const first = new Map<string, ExampleTarget>();
   for (const r of records) {
     for (const code of Object.keys(r.acknowledged)) {
-      const k = `${cellKey(r.cell)}\0${code}`;
+      const findings = candidateFindings(r.cell, code);
+      if (findings.length === 0) continue;
+      const group = findings.join('|');
+      const k = `${cellKey(r.cell)}\0${group}`;
       const cur = first.get(k);
-      if (cur === undefined || r.index < cur.index) first.set(k, { cell: r.cell, index: r.index, code });
+      if (cur === undefined || r.index < cur.index) first.set(k, { cell: r.cell, index: r.index, group, findings });
     }
   }
   const order = new Map(cells.map((c, i) => [cellKey(c), i]));
-  return [...first.values()].sort((a, b) => (order.get(cellKey(a.cell)) ?? 0) - (order.get(cellKey(b.cell)) ?? 0) || (a.code < b.code ? -1 : a.code > b.code ? 1 : 0));
+  return [...first.values()].sort((a, b) => (order.get(cellKey(a.cell)) ?? 0) - (order.get(cellKey(b.cell)) ?? 0) || (a.group < b.group ? -1 : a.group > b.group ? 1 : 0));
 }
 
 export function buildSummary(settings: Settings, records: readonly RunRecord[], extras: Extras, meta: Meta, complete: { complete: boolean; reason: string | undefined }): Summary {
@@ -207,7 +236,7 @@ export function buildSummary(settings: Settings, records: readonly RunRecord[], 
   for (const f of campaign.failures) {
     const cell = cells.find((c) => cellKey(c) === f.cell) as CellSpec;
     const kind = f.finding === undefined ? 'new' : 'known';
-    failures.push(failureEntry(kind, cell, indexOfToken.get(f.token) ?? -1, f, kind === 'known' ? f.code : undefined));
+    failures.push(failureEntry(kind, cell, indexOfToken.get(f.token) ?? -1, f, kind === 'known' ? f.finding : undefined));
   }
   const examples = new Map<string, FailureEntry>();
   for (const e of extras.knownExamples) {
@@ -216,13 +245,16 @@ export function buildSummary(settings: Settings, records: readonly RunRecord[], 
     if (cur === undefined || e.index < cur.index) examples.set(k, e);
   }
   const sortedExamples = [...examples.values()].sort((a, b) => (order.get(a.cellKey) ?? 0) - (order.get(b.cellKey) ?? 0) || ((a.exampleOf ?? '') < (b.exampleOf ?? '') ? -1 : (a.exampleOf ?? '') > (b.exampleOf ?? '') ? 1 : 0));
-  // One run can be the example of several codes (of one finding): show it once.
-  const tokens = new Set(failures.map((f) => f.token));
+  // Groups can lead to the same finding (F3 and F1|F3 both end at F3): one example per
+  // cell and finding, the lowest run index.
+  const bestOfFinding = new Map<string, FailureEntry>();
   for (const e of sortedExamples) {
-    if (tokens.has(e.token)) continue;
-    tokens.add(e.token);
-    failures.push(e);
+    const k = `${e.cellKey}\0${e.finding ?? e.code}`;
+    const cur = bestOfFinding.get(k);
+    if (cur === undefined || e.index < cur.index) bestOfFinding.set(k, e);
   }
+  const kept = new Set(bestOfFinding.values());
+  for (const e of sortedExamples) if (kept.has(e)) failures.push(e);
   const withShrunk = failures.map((e) => ({ ...e, shrunk: extras.shrunk.get(e.token) }));
 
   // Cells, with their status and known findings.
@@ -231,8 +263,9 @@ export function buildSummary(settings: Settings, records: readonly RunRecord[], 
   const cellSummaries: CellSummary[] = campaign.cells.map((c) => {
     const known = new Set<string>();
     for (const code of Object.keys(c.acknowledged)) {
-      // The example re-run says exactly which finding a code was (one code can name two, by faults before it).
-      const id = examples.get(entryKey({ cellKey: cellKey(c.cell), kind: 'known', code, exampleOf: code }))?.finding ?? findingOf(c.cell, code);
+      // The example re-run says which finding a code was where it names two (F7 or F9, by faults before it).
+      const group = candidateFindings(c.cell, code).join('|');
+      const id = examples.get(entryKey({ cellKey: cellKey(c.cell), kind: 'known', code, exampleOf: group }))?.finding ?? findingOf(c.cell, code);
       if (id !== undefined) known.add(id);
     }
     for (const code of Object.keys(c.failures)) {

@@ -77,6 +77,7 @@ export async function mergeCommand(dirs: readonly string[], o: MergeCommandOptio
       node: process.version,
       startedAt: startedAt.toISOString(),
       elapsedMs,
+      sweepMs: Math.max(...inputs.map((i) => i.summary.meta.sweepMs)),
       workers: Math.max(...inputs.map((i) => i.summary.meta.workers)),
       shards: { count, covered: [...covered].sort((a, b) => a - b) },
       runsPerSecond: inputs.reduce((a, i) => a + i.summary.meta.runsPerSecond, 0),

@@ -7,7 +7,6 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import cliProgress from 'cli-progress';
 import { shardIndices, shrinkFailure, type CellSpec, type RunRecord } from '../../scenarios/campaign.js';
-import { findingIdsOf, FINDINGS } from '../../scenarios/findings.js';
 import type { FaultMode } from '../../scenarios/plan.js';
 import { decodeToken } from '../../scenarios/token.js';
 import type { Personality } from '../../sim/vfs/model.js';
@@ -19,7 +18,7 @@ import type { Io } from '../output.js';
 import { runTasks, type Task } from '../pool.js';
 import { renderFailure, renderSummaryTable } from '../report/text.js';
 import { writeReports } from '../report/write.js';
-import { buildSummary, failureEntry, firstAcknowledged, settingsCells, type FailureEntry, type Settings, type ShrunkFailure, type Summary } from '../summary.js';
+import { allFindingsBut, buildSummary, exampleTargets, failureEntry, settingsCells, type FailureEntry, type Settings, type ShrunkFailure, type Summary } from '../summary.js';
 import { CRASHSIM_VERSION } from '../version.js';
 
 export interface RunCommandOptions {
@@ -151,16 +150,16 @@ export async function runCommand(o: RunCommandOptions, io: Io): Promise<number> 
   // acknowledgement, so each known finding seen has a replayable example.
   const knownExamples: FailureEntry[] = [];
   if (settings.acknowledgeKnown) {
-    const firsts = firstAcknowledged(cells, records);
+    const firsts = exampleTargets(cells, records);
     if (firsts.length > 0) {
       io.out(`re-running ${firsts.length} run(s) without acknowledgement for known-finding examples`);
       // Looking past every other finding, the re-run goes exactly where the sweep's run went until it meets this one.
-      const exampleTasks: Task[] = firsts.map((f) => ({ cell: f.cell, index: f.index, acknowledgeFindings: allBut(f.cell, f.code) }));
+      const exampleTasks: Task[] = firsts.map((f) => ({ cell: f.cell, index: f.index, acknowledgeFindings: allFindingsBut(f.cell, f.findings) }));
       const exampleRecords = await runTasks(exampleTasks, { workers, rootSeed: settings.seed });
       firsts.forEach((f, i) => {
         const r = exampleRecords[i];
         if (r?.failure === undefined) return;
-        knownExamples.push(failureEntry(r.failure.finding === undefined ? 'new' : 'known', f.cell, f.index, r.failure, f.code));
+        knownExamples.push(failureEntry(r.failure.finding === undefined ? 'new' : 'known', f.cell, f.index, r.failure, f.group));
       });
     }
   }
@@ -172,6 +171,7 @@ export async function runCommand(o: RunCommandOptions, io: Io): Promise<number> 
     node: process.version,
     startedAt: startedAt.toISOString(),
     elapsedMs: Math.round(elapsedMs),
+    sweepMs: Math.round(sweepMs),
     workers,
     shards: { count: shard[1], covered: [shard[0]] },
     runsPerSecond: records.length / Math.max(sweepMs / 1000, 1e-3),
@@ -213,12 +213,6 @@ export async function runCommand(o: RunCommandOptions, io: Io): Promise<number> 
   io.out(`reports: ${paths.summary} ${paths.junit} ${paths.html}`);
   io.out(`verdict: ${summary.verdict.text} (exit ${summary.verdict.exitCode})`);
   return summary.verdict.exitCode === 1 ? EXIT.failed : EXIT.ok;
-}
-
-/** Every known finding of the cell's design except those `code` may stand for (with or without faults before it). */
-function allBut(cell: CellSpec, code: string): string[] {
-  const mine = new Set(FINDINGS.filter((f) => f.design === cell.design && f.personalities.includes(cell.personality) && f.codes.some((c) => (c.endsWith('*') ? code.startsWith(c.slice(0, -1)) : c === code))).map((f) => f.id));
-  return findingIdsOf(cell.design).filter((id) => !mine.has(id));
 }
 
 /** A record for a known example (which is not among the sweep's records): what shrinkFailure reads. */

@@ -46,18 +46,20 @@ const MARK_NAMES: ReadonlyArray<readonly [MarkClass, string]> = [
 // ---------------------------------------------------------------------------
 // Timeline SVG
 
-const LABEL_W = 178;
+const LABEL_W = 150;
+/** left margin of the marks inside the scrolling part */
+const X0 = 10;
 const STEP_W = 13;
 const LANE_H = 26;
 const TOP = 44;
 const END_W = 150;
 
 function laneLabel(lane: string): string {
-  return lane.length > 24 ? `${lane.slice(0, 23)}…` : lane;
+  return lane.length > 20 ? `${lane.slice(0, 19)}…` : lane;
 }
 
 function markSvg(m: Mark, y: number, lanesTop: number, lanesBottom: number): string {
-  const x = LABEL_W + m.x * STEP_W + 2;
+  const x = X0 + m.x * STEP_W + 2;
   const title = `${m.text} (step ${m.step})${m.pending === 'lost' ? ' — LOST by the crash' : m.pending === 'kept' ? ' — pending at the crash, kept by the chosen image' : ''}${m.source === undefined ? '' : `\n${m.source}`}`;
   const parts: string[] = [];
   if (m.cls === 'fsync-dir') parts.push(`<line class="barrier" x1="${x + 4}" x2="${x + 4}" y1="${lanesTop}" y2="${lanesBottom}"/>`);
@@ -74,26 +76,32 @@ function incarnationSvg(inc: IncarnationView): string {
   const lanes = inc.lanes;
   const lanesTop = TOP;
   const lanesBottom = TOP + Math.max(1, lanes.length) * LANE_H;
-  const endX = LABEL_W + inc.width * STEP_W + 8;
+  const endX = X0 + inc.width * STEP_W + 8;
   const w = endX + END_W;
   const h = lanesBottom + 26;
-  const out: string[] = [];
-  out.push(`<svg class="timeline" xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" viewBox="0 0 ${w} ${h}" role="img" aria-label="timeline of incarnation ${inc.index}">`);
-  // lane backgrounds and labels
-  out.push(`<rect x="0" y="4" width="${w}" height="${TOP - 10}" class="harness-bg"/>`);
-  out.push(`<text x="10" y="${TOP / 2 + 5}" class="lane-label harness-label">harness</text>`);
+  // Lane labels stay put in their own column; only the marks scroll sideways.
+  const labels: string[] = [`<svg class="tl-labels" xmlns="http://www.w3.org/2000/svg" width="${LABEL_W}" height="${h}" viewBox="0 0 ${LABEL_W} ${h}">`];
+  labels.push(`<rect x="0" y="4" width="${LABEL_W}" height="${TOP - 10}" class="harness-bg"/>`);
+  labels.push(`<text x="10" y="${TOP / 2 + 5}" class="lane-label harness-label">harness</text>`);
   lanes.forEach((lane, i) => {
     const y = TOP + i * LANE_H;
-    out.push(`<rect x="0" y="${y}" width="${w}" height="${LANE_H}" class="${i % 2 === 0 ? 'lane-even' : 'lane-odd'}"/>`);
-    out.push(`<text x="10" y="${y + LANE_H / 2 + 4}" class="lane-label"><title>${esc(lane)}</title>${esc(laneLabel(lane))}</text>`);
+    labels.push(`<rect x="0" y="${y}" width="${LABEL_W}" height="${LANE_H}" class="${i % 2 === 0 ? 'lane-even' : 'lane-odd'}"/>`);
+    labels.push(`<text x="10" y="${y + LANE_H / 2 + 4}" class="lane-label"><title>${esc(lane)}</title>${esc(laneLabel(lane))}</text>`);
   });
-  out.push(`<line x1="${LABEL_W - 6}" x2="${LABEL_W - 6}" y1="4" y2="${lanesBottom}" class="label-rule"/>`);
-  if (inc.hiddenMarks > 0) out.push(`<text x="${LABEL_W}" y="${lanesBottom + 16}" class="axis">… ${fmtInt(inc.hiddenMarks)} earlier fs operations not drawn</text>`);
+  labels.push(`<line x1="${LABEL_W - 1}" x2="${LABEL_W - 1}" y1="4" y2="${lanesBottom}" class="label-rule"/></svg>`);
+  const out: string[] = [];
+  out.push(`<svg class="timeline" xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" viewBox="0 0 ${w} ${h}" role="img" aria-label="timeline of incarnation ${inc.index}">`);
+  out.push(`<rect x="0" y="4" width="${w}" height="${TOP - 10}" class="harness-bg"/>`);
+  lanes.forEach((_lane, i) => {
+    const y = TOP + i * LANE_H;
+    out.push(`<rect x="0" y="${y}" width="${w}" height="${LANE_H}" class="${i % 2 === 0 ? 'lane-even' : 'lane-odd'}"/>`);
+  });
+  if (inc.hiddenMarks > 0) out.push(`<text x="${X0}" y="${lanesBottom + 16}" class="axis">… ${fmtInt(inc.hiddenMarks)} earlier fs operations not drawn</text>`);
   // step axis
   const tickEvery = 20;
   for (let i = 0; i < inc.marks.length; i += tickEvery) {
     const m = inc.marks[i] as Mark;
-    const x = LABEL_W + m.x * STEP_W + 6;
+    const x = X0 + m.x * STEP_W + 6;
     if (inc.hiddenMarks > 0 && i === 0) continue;
     out.push(`<line x1="${x}" x2="${x}" y1="${lanesBottom}" y2="${lanesBottom + 4}" class="tick"/><text x="${x}" y="${lanesBottom + 16}" class="axis" text-anchor="middle">step ${m.step}</text>`);
   }
@@ -102,15 +110,30 @@ function incarnationSvg(inc: IncarnationView): string {
   for (const m of inc.marks) out.push(markSvg(m, laneY.get(m.lane) ?? TOP, lanesTop, lanesBottom));
   // harness lane: commands, faults, violation
   const hy = TOP / 2 + 1;
+  // Commands issued at the same point share one marker ("1–4").
+  const groups: Array<{ x: number; texts: string[]; nums: string[]; step: number }> = [];
+  for (const e of inc.events) {
+    if (e.kind !== 'command') continue;
+    const last = groups[groups.length - 1];
+    const num = /^(\d+)\./.exec(e.text)?.[1] ?? '';
+    if (last !== undefined && last.x === e.x) {
+      last.texts.push(e.text);
+      last.nums.push(num);
+    } else groups.push({ x: e.x, texts: [e.text], nums: [num], step: e.step });
+  }
+  for (const g of groups) {
+    const label = g.nums.length === 1 ? (g.nums[0] ?? '') : `${g.nums[0] ?? ''}–${g.nums[g.nums.length - 1] ?? ''}`;
+    const r = label.length > 2 ? 4 + label.length * 3 : 8;
+    const x = X0 + g.x * STEP_W + 6;
+    out.push(`<g class="ev-command"><title>${esc(g.texts.join('\n'))}\n(step ${g.step})</title><rect x="${x - r}" y="${hy - 8}" width="${2 * r}" height="16" rx="8"/><text x="${x}" y="${hy + 3.5}" text-anchor="middle">${esc(label)}</text></g>`);
+  }
   const seenX = new Map<number, number>();
   for (const e of inc.events) {
+    if (e.kind === 'command') continue;
     const stack = seenX.get(e.x) ?? 0;
     seenX.set(e.x, stack + 1);
-    const x = LABEL_W + e.x * STEP_W + 6 + stack * 4;
-    if (e.kind === 'command') {
-      const num = /^(\d+)\./.exec(e.text)?.[1] ?? '';
-      out.push(`<g class="ev-command"><title>${esc(e.text)} (step ${e.step})</title><circle cx="${x}" cy="${hy}" r="8"/><text x="${x}" y="${hy + 3.5}" text-anchor="middle">${esc(num)}</text></g>`);
-    } else if (e.kind === 'fault') {
+    const x = X0 + e.x * STEP_W + 6 + stack * 6;
+    if (e.kind === 'fault') {
       out.push(`<g class="ev-fault"><title>injected fault: ${esc(e.text)} (step ${e.step})</title><path d="M${x} ${hy - 9} L${x + 8} ${hy + 7} L${x - 8} ${hy + 7} Z"/><text x="${x}" y="${hy + 5}" text-anchor="middle">!</text></g>`);
     } else if (e.kind === 'liveness') {
       out.push(`<g class="ev-liveness"><title>${esc(e.text)}</title><rect x="${x - 7}" y="${hy - 7}" width="14" height="14" rx="3"/><text x="${x}" y="${hy + 4}" text-anchor="middle">L</text></g>`);
@@ -128,14 +151,14 @@ function incarnationSvg(inc: IncarnationView): string {
     out.push(`<g class="end-restart"><title>${esc(end.why)}</title><rect x="${endX - 2}" y="4" width="4" height="${lanesBottom - 4}"/><text x="${endX + 10}" y="${TOP / 2 + 5}">↻ process restart</text></g>`);
   }
   out.push('</svg>');
-  return out.join('');
+  return `<div class="tl">${labels.join('')}<div class="lanes-scroll">${out.join('')}</div></div>`;
 }
 
 function crashBox(inc: IncarnationView): string {
   const end = inc.end;
   if (end.kind !== 'crash') return '';
   const items = end.pending.length === 0 ? '<li class="none">nothing was pending: every operation was already durable</li>' : end.pending.map((p) => `<li class="${p.lost ? 'lost' : 'kept'}"><span class="pill">${p.lost ? 'lost' : 'kept'}</span><code>${esc(shortOp(p.text))}</code></li>`).join('');
-  return `<div class="crash-box"><div class="crash-head"><span class="bolt">⚡</span> Power loss ${esc(end.point)}</div><div class="crash-image">crash image chosen: <code>${esc(shortOp(end.image))}</code> · ${fmtInt(end.imagesConsidered)} distinct image(s) possible here</div><ul class="pending">${items}</ul></div>`;
+  return `<div class="crash-box"><div class="crash-head"><span class="bolt">⚡</span> Power loss ${esc(end.point.startsWith('before') ? shortOp(end.point) : 'while every task was blocked (the node was idle)')}</div><div class="crash-image">crash image chosen: <code>${esc(shortOp(end.image))}</code> · ${fmtInt(end.imagesConsidered)} distinct image(s) possible here</div><ul class="pending">${items}</ul></div>`;
 }
 
 function shortOp(s: string): string {
@@ -147,7 +170,7 @@ function timelineHtml(t: TimelineView): string {
   const n = t.incarnations.length;
   const blocks = t.incarnations.map((inc, i) => {
     const head = `<div class="inc-head"><span class="inc-num">incarnation ${inc.index}</span><span class="inc-start">${esc(shortOp(inc.startedBy))}</span></div>`;
-    const body = `${head}<div class="lanes-scroll">${incarnationSvg(inc)}</div>${crashBox(inc)}`;
+    const body = `${head}${incarnationSvg(inc)}${crashBox(inc)}`;
     // Older incarnations fold away; the last three (where failures happen) stay open.
     return i < n - 3 ? `<details class="inc"><summary>incarnation ${inc.index}: ${esc(shortOp(inc.startedBy))}</summary>${body}</details>` : `<div class="inc">${body}</div>`;
   });
@@ -232,9 +255,9 @@ function failureHtml(f: FailureEntry, n: number, t: TimelineView | undefined): s
   const details = shown.details.length === 0 ? '' : `<pre class="details">${esc(shown.details.slice(0, 20).join('\n'))}</pre>`;
   const finding = f.finding === undefined ? '' : `<p class="finding-title"><b>${esc(f.finding)}</b> — ${esc(f.findingTitle ?? '')} <span class="muted">(see reports/findings.md)</span></p>`;
   const timeline = t === undefined ? '<p class="muted">Timeline not rendered (too many failures in this report; replay the token to see it).</p>' : timelineHtml(t);
-  const state = t === undefined ? '' : `<h4>State of the node when the run ended (after recovery)</h4>${stateHtml(t.finalState)}`;
+  const state = t === undefined ? '' : `<h4>State of the node when the run ended (after recovery)</h4>${f.invariant === 'I5' && t.finalState === undefined ? '<p class="muted">The node did not come back: its restart failed on the crash image (above).</p>' : stateHtml(t.finalState)}`;
   const tail = t === undefined ? '' : `<details class="trace"><summary>last trace lines</summary><pre>${esc(t.traceTail.join('\n'))}</pre></details>`;
-  return `<article class="failure ${f.kind}" id="${id}">
+  return `<article class="failure ${f.kind}" id="${id}" data-code="${esc(shown.code)}" data-finding="${esc(f.finding ?? '')}">
 <header class="f-head">${tag}<h3>${esc(shown.code)}</h3><span class="f-cell">${esc(f.cellKey)} · run ${f.index} · seed ${f.seed}</span></header>
 <div class="broken"><div class="broken-inv"><span class="inv-id">${esc(f.invariant)}</span> ${esc(INVARIANTS[f.invariant] ?? f.invariantText)}</div><div class="broken-msg">${esc(shown.message)}</div>${details}</div>
 ${finding}
@@ -313,8 +336,13 @@ const JS = `
       function () { b.textContent = 'Select and copy manually'; });
   });
   // Failures happen at the end of a timeline: show the end first.
-  var scrollers = document.querySelectorAll('.lanes-scroll');
-  for (var i = 0; i < scrollers.length; i++) scrollers[i].scrollLeft = scrollers[i].scrollWidth;
+  function toEnd(root) {
+    var s = root.querySelectorAll('.lanes-scroll');
+    for (var i = 0; i < s.length; i++) s[i].scrollLeft = s[i].scrollWidth;
+  }
+  toEnd(document);
+  window.addEventListener('load', function () { toEnd(document); });
+  document.addEventListener('toggle', function (e) { if (e.target.open) toEnd(e.target); }, true);
 })();
 `;
 
@@ -352,7 +380,7 @@ table { border-collapse:collapse; background:var(--card); }
 .badge.pass { background:var(--pass-bg); color:var(--pass); } .badge.known { background:var(--known-bg); color:var(--known); } .badge.fail { background:var(--fail); color:#fff; } .badge.none { background:#f1f5f9; color:var(--muted); }
 a.badge:hover { filter:brightness(.95); text-decoration:underline; }
 td.cell.fail { background:#fff1f2; }
-.invariants { width:100%; border:1px solid var(--line); } .invariants th, .invariants td { padding:6px 10px; border-bottom:1px solid var(--line); text-align:left; } .invariants thead th { background:#f1f5f9; } .num { text-align:right !important; font-variant-numeric: tabular-nums; }
+.invariants { width:100%; border:1px solid var(--line); } .invariants th, .invariants td { padding:3px 10px; border-bottom:1px solid var(--line); text-align:left; } .invariants thead th { background:#f1f5f9; } .num { text-align:right !important; font-variant-numeric: tabular-nums; }
 .failure { background:var(--card); border:1px solid var(--line); border-left:6px solid var(--known); border-radius:10px; padding:16px 20px; margin:16px 0; }
 .failure.new { border-left-color:var(--fail); }
 .f-head { display:flex; align-items:center; gap:12px; flex-wrap:wrap; } .f-head h3 { margin:0; font-family: ui-monospace, monospace; font-size:16px; } .f-cell { color:var(--muted); font-size:12.5px; }
@@ -373,14 +401,16 @@ ol.commands { margin:0; padding-left:26px; font-size:12.5px; } ol.commands li { 
 .legend i.lg-cmd { background:#4f46e5; border-radius:50%; width:12px; } .legend i.lg-fault { background:#f97316; clip-path: polygon(50% 0, 100% 100%, 0 100%); width:12px; }
 .inc { margin:10px 0 14px; } details.inc > summary { cursor:pointer; color:#475569; font-size:12.5px; }
 .inc-head { display:flex; gap:10px; align-items:baseline; margin-bottom:4px; } .inc-num { font-weight:700; font-size:12.5px; background:#e2e8f0; border-radius:5px; padding:1px 7px; } .inc-start { color:var(--muted); font-size:12.5px; }
-.lanes-scroll { overflow-x:auto; border:1px solid var(--line); border-radius:8px; background:#fff; }
+.tl { display:flex; border:1px solid var(--line); border-radius:8px; background:#fff; overflow:hidden; }
+.tl-labels { flex:none; display:block; }
+.lanes-scroll { flex:1; min-width:0; overflow-x:auto; }
 svg.timeline { display:block; font-family: ui-sans-serif, system-ui, sans-serif; }
 svg .harness-bg { fill:#eef2ff; } svg .lane-even { fill:#ffffff; } svg .lane-odd { fill:#f8fafc; }
 svg .lane-label { font-size:11.5px; fill:#334155; font-family: ui-monospace, monospace; } svg .harness-label { fill:#4338ca; font-weight:700; }
 svg .label-rule { stroke:#e2e8f0; } svg .axis { font-size:10px; fill:#94a3b8; } svg .tick { stroke:#cbd5e1; }
 svg .barrier { stroke:#16a34a; stroke-width:1.2; stroke-dasharray:3 3; opacity:.75; }
 svg .lost-halo { fill:#fecaca; stroke:#dc2626; stroke-width:1.5; }
-svg .ev-command circle { fill:#4f46e5; } svg .ev-command text { fill:#fff; font-size:9.5px; font-weight:700; }
+svg .ev-command rect { fill:#4f46e5; } svg .ev-command text { fill:#fff; font-size:9.5px; font-weight:700; }
 svg .ev-fault path { fill:#f97316; } svg .ev-fault text { fill:#fff; font-size:10px; font-weight:800; }
 svg .ev-liveness rect { fill:#16a34a; } svg .ev-liveness text { fill:#fff; font-size:9.5px; font-weight:700; }
 svg .ev-violation line { stroke:#be123c; stroke-width:2; stroke-dasharray:5 3; } svg .ev-violation circle { fill:#be123c; } svg .ev-violation path { stroke:#fff; stroke-width:2.2; }
