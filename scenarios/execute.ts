@@ -444,7 +444,7 @@ export class Execution {
         await this.processRestart('restart command');
         return;
       case 'fault':
-        inc.scripted.arm(c.kind, c.nth);
+        inc.scripted.arm(c.kind, c.nth, c.target);
         return;
     }
   }

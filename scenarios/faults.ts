@@ -8,10 +8,11 @@ import { FsError } from '../src/env.js';
 import type { DirEntry, Fd, FileStat } from '../src/env.js';
 import type { SyncFs } from '../sim/fs-api.js';
 import type { Vfs } from '../sim/vfs/vfs.js';
-import { FAULT_PRIMITIVE, type FaultKind } from './plan.js';
+import { FAULT_PRIMITIVE, type FaultKind, type FaultTarget } from './plan.js';
 
 interface Armed {
   readonly kind: FaultKind;
+  readonly target: FaultTarget;
   /** calls of the kind's primitive still to let through */
   remaining: number;
 }
@@ -20,6 +21,13 @@ export interface ScriptedFaultEvent {
   readonly kind: FaultKind;
   readonly path: string | undefined;
   readonly detail: string;
+}
+
+function targets(target: FaultTarget, path: string | undefined): boolean {
+  if (target === 'any') return true;
+  if (path === undefined) return false;
+  if (target === 'ab') return /\/avail_inner_[ab]\.pb$/.test(path);
+  return path.includes(`/${target}/`);
 }
 
 export class ScriptedFaults implements SyncFs {
@@ -33,8 +41,8 @@ export class ScriptedFaults implements SyncFs {
     private readonly onFault: (e: ScriptedFaultEvent) => void,
   ) {}
 
-  arm(kind: FaultKind, nth: number): void {
-    this.armed.push({ kind, remaining: nth });
+  arm(kind: FaultKind, nth: number, target: FaultTarget = 'any'): void {
+    this.armed.push({ kind, target, remaining: nth });
   }
 
   get pending(): number {
@@ -45,12 +53,12 @@ export class ScriptedFaults implements SyncFs {
     this.armed.length = 0;
   }
 
-  /** The armed fault that fires on this call of `primitive`, if any (counts every armed fault down). */
-  private fire(primitive: 'write' | 'fsync' | 'read'): FaultKind | undefined {
+  /** The armed fault that fires on this call of `primitive` on `path`, if any (counts every matching armed fault down). */
+  private fire(primitive: 'write' | 'fsync' | 'read', path: string | undefined): FaultKind | undefined {
     let fired: FaultKind | undefined;
     for (let i = 0; i < this.armed.length; i++) {
       const a = this.armed[i] as Armed;
-      if (FAULT_PRIMITIVE[a.kind] !== primitive) continue;
+      if (FAULT_PRIMITIVE[a.kind] !== primitive || !targets(a.target, path)) continue;
       if (a.remaining > 0) {
         a.remaining--;
         continue;
@@ -78,7 +86,7 @@ export class ScriptedFaults implements SyncFs {
   write(fd: Fd, data: Uint8Array): number {
     const info = this.vfs.fdInfo(fd);
     if (info === undefined || !info.writable || data.length === 0) return this.inner.write(fd, data);
-    const kind = this.fire('write');
+    const kind = this.fire('write', info.path);
     if (kind === 'write-eio' || kind === 'write-enospc') {
       this.onFault({ kind, path: info.path, detail: `${data.length} bytes not written` });
       throw new FsError(kind === 'write-eio' ? 'EIO' : 'ENOSPC', 'write', info.path);
@@ -93,7 +101,7 @@ export class ScriptedFaults implements SyncFs {
 
   fsync(fd: Fd): void {
     const info = this.vfs.fdInfo(fd);
-    if (info !== undefined && this.fire('fsync') === 'fsync-fail') {
+    if (info !== undefined && this.fire('fsync', info.path) === 'fsync-fail') {
       const dropped = info.type === 'file' ? this.vfs.discardUnsyncedData(fd) : 0;
       this.onFault({ kind: 'fsync-fail', path: info.path, detail: `dropped ${dropped} pending data ops` });
       throw new FsError('EIO', 'fsync', info.path);
@@ -105,7 +113,7 @@ export class ScriptedFaults implements SyncFs {
     const info = this.vfs.fdInfo(fd);
     const out = this.inner.read(fd, maxBytes);
     if (info === undefined || out.length === 0) return out;
-    if (this.fire('read') === 'read-corruption' && !this.flips.has(info.id)) {
+    if (this.fire('read', info.path) === 'read-corruption' && !this.flips.has(info.id)) {
       const at = info.positionBytes + (out.length >> 1);
       this.flips.set(info.id, at);
       this.onFault({ kind: 'read-corruption', path: info.path, detail: `bit 0 of byte ${at}` });

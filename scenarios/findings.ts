@@ -25,7 +25,7 @@ const ALL: readonly Personality[] = ['ext4-ordered', 'strict-posix', 'ordered'];
 
 export const FINDINGS: readonly Finding[] = [
   { id: 'F1', design: 'seed', personalities: ALL, codes: ['I2/published-by-prune', 'I2/published-lost-by-crash'], faults: 'any', title: 'prune publishes a fast-forwarded CommitQC before it is on disk; a crash then loses a published CommitQC', foundIn: { scenario: 'persist-prune-race', personality: 'ext4-ordered', faults: 'off', runsMax: 3 } },
-  { id: 'F2', design: 'seed', personalities: ALL, codes: ['X2/regressed-by-persist'], faults: 'any', title: 'after a fast-forward the persist loop publishes an older CommitQC: latestCommitQC goes backwards', foundIn: { scenario: 'persist-prune-race', personality: 'ext4-ordered', faults: 'off', runsMax: 5 } },
+  { id: 'F2', design: 'seed', personalities: ALL, codes: ['X2/regressed-by-persist', 'I11/appended-beyond-published'], faults: 'any', title: 'after a fast-forward the persist loop publishes an older CommitQC: latestCommitQC goes backwards (and PushCommitQC then appends past it, I11)', foundIn: { scenario: 'persist-prune-race', personality: 'ext4-ordered', faults: 'off', runsMax: 5 } },
   {
     id: 'F3',
     design: 'seed',
@@ -38,8 +38,17 @@ export const FINDINGS: readonly Finding[] = [
   { id: 'F5', design: 'seed', personalities: ALL, codes: ['X1/own-equivocation'], faults: 'any', title: 'after a crash the node re-produces an own block it had already disseminated, with different content', foundIn: { scenario: 'torn-writes-byte', personality: 'ordered', faults: 'off', runsMax: 30 } },
   { id: 'F6', design: 'seed', personalities: ALL, codes: ['I5/error:persisted AppQC at road index N but no matching commitQC on disk'], faults: 'any', title: 'after a fast-forward, an old CommitQC file whose unlink was lost makes the gap-truncating loader drop the AppQC\'s CommitQC: restart fails', foundIn: { scenario: 'fast-forward', personality: 'ordered', faults: 'off', runsMax: 30 } },
   { id: 'F7', design: 'seed', personalities: ['ext4-ordered', 'ordered'], codes: ['I3/voted-block-lost-by-crash'], faults: 'some', title: 'a corrupt read of one block file at startup truncates the lane at that gap: blocks the node voted for are gone', foundIn: { scenario: 'read-corruption', personality: 'ext4-ordered', faults: 'off', runsMax: 30 } },
-  { id: 'F8', design: 'seed', personalities: ['ext4-ordered', 'ordered'], codes: ['I3/vote-not-durable', 'I9/below-cursor-not-durable'], faults: 'some', title: 'after an fsync failure and a process restart, the node loads page-cache-only blocks as persisted and votes for them (fsyncgate)', foundIn: { scenario: 'write-errors', personality: 'ext4-ordered', faults: 'off', runsMax: 30 } },
+  { id: 'F8', design: 'seed', personalities: ['ext4-ordered', 'ordered'], codes: ['I3/vote-not-durable', 'I9/below-cursor-not-durable', 'I1/appqc-without-commitqc', 'I2/published-by-persist'], faults: 'some', title: 'after an fsync failure and a process restart, the node loads page-cache-only blocks as persisted and votes for them (fsyncgate)', foundIn: { scenario: 'write-errors', personality: 'ext4-ordered', faults: 'off', runsMax: 30 } },
   { id: 'F9', design: 'seed', personalities: ALL, codes: ['I3/voted-block-lost-by-crash'], faults: 'any', title: 'old block files are deleted (step 2) before the AppQC that justifies it is written (step 4): a crash in between loses voted blocks', foundIn: { scenario: 'long-haul', personality: 'ordered', faults: 'off', runsMax: 30 } },
+  {
+    id: 'F10',
+    design: 'seed',
+    personalities: ALL,
+    codes: ['I5/error:NewPersister avail_inner: no valid state*'],
+    faults: 'any',
+    title: 'a torn or failed first write of the A/B file leaves a corrupt slot beside an empty one: the load decision is an error and the node never restarts',
+    foundIn: { scenario: 'ab-write-errors', personality: 'ext4-ordered', faults: 'off', runsMax: 30 },
+  },
 ];
 
 function codeMatches(pattern: string, code: string): boolean {

@@ -95,6 +95,16 @@ const crashRound = (w: WorldSpec): fc.Arbitrary<Command[]> =>
       return [...steady.slice(0, at), cmd.crash(after, image), ...steady.slice(at)];
     });
 
+/** The A/B file's writes fail: a short write followed by an error, or an error alone, on its nth write. */
+const abFaultRound = (w: WorldSpec): fc.Arbitrary<Command[]> =>
+  fc
+    .record({ steady: steadyRound(w), nth: fc.nat({ max: 2 }), torn: fc.boolean(), kind: fc.constantFrom('write-eio' as const, 'write-enospc' as const, 'fsync-fail' as const) })
+    .map(({ steady, nth, torn, kind }) => [
+      ...(torn ? [{ c: 'fault', kind: 'short-write', nth, target: 'ab' } as Command] : []),
+      { c: 'fault', kind, nth, target: 'ab' } as Command,
+      ...steady,
+    ]);
+
 /** One-shot write/fsync errors at random points of normal operation. */
 const faultRound = (w: WorldSpec, kinds: readonly ('write-eio' | 'write-enospc' | 'short-write' | 'fsync-fail' | 'read-corruption')[]): fc.Arbitrary<Command[]> =>
   fc
@@ -128,6 +138,7 @@ export const NAMED_SCENARIOS: readonly NamedScenario[] = [
   { id: 'fast-forward', summary: 'a node that falls behind is fast-forwarded by PushAppQC, with crashes in between', world: {}, arb: (w) => rounds(w, fastForwardRound(w), 1, 6) },
   { id: 'recovery-crash', summary: 'power loss during recovery, repeatedly', world: {}, arb: (w) => rounds(w, recoveryCrashRound(w), 1, 3) },
   { id: 'write-errors', summary: 'write and fsync errors (EIO, ENOSPC, short writes, fsync failure)', world: { scriptedFaults: true }, arb: (w) => rounds(w, faultRound(w, ['write-eio', 'write-enospc', 'short-write', 'fsync-fail']), 1, 4) },
+  { id: 'ab-write-errors', summary: 'the A/B file\'s writes fail (short write then an error, or an error alone)', world: { scriptedFaults: true }, arb: (w) => rounds(w, abFaultRound(w), 1, 4) },
   { id: 'read-corruption', summary: 'sticky bit flips on read, then restarts', world: { scriptedFaults: true }, arb: (w) => rounds(w, faultRound(w, ['read-corruption']), 1, 4).map((p) => ({ ...p, commands: [...p.commands, { c: 'restart' } as Command] })) },
   { id: 'torn-writes', summary: 'power loss with torn writes at 512-byte sectors', world: { torn: 'sector' }, arb: (w) => rounds(w, crashRound(w), 1, 5) },
   { id: 'torn-writes-byte', summary: 'power loss with writes torn at any byte', world: { torn: 'byte' }, arb: (w) => rounds(w, crashRound(w), 1, 5) },

@@ -29,6 +29,10 @@ export type FaultMode = 'off' | 'swarm';
 /** Torn writes in crash images: none, at 512-byte sectors, or at any byte. */
 export type TornMode = 'off' | 'sector' | 'byte';
 
+/** Which files a scripted fault may hit: any, the A/B pair, block files, CommitQC files. */
+export type FaultTarget = 'any' | 'ab' | 'blocks' | 'commitqcs';
+export const FAULT_TARGETS: readonly FaultTarget[] = ['any', 'ab', 'blocks', 'commitqcs'];
+
 /** The fault kinds of sim/vfs/faults.ts, injectable one at a time by a `fault` command. */
 export type FaultKind = 'write-eio' | 'write-enospc' | 'short-write' | 'fsync-fail' | 'read-corruption';
 export const FAULT_KINDS: readonly FaultKind[] = ['write-eio', 'write-enospc', 'short-write', 'fsync-fail', 'read-corruption'];
@@ -52,8 +56,8 @@ export type Command =
   | { readonly c: 'crash'; readonly afterFsOps: number; readonly image: number }
   /** the node process restarts without power loss (the page cache survives) */
   | { readonly c: 'restart' }
-  /** the `nth` (0-based) next fs primitive of the fault's kind fails */
-  | { readonly c: 'fault'; readonly kind: FaultKind; readonly nth: number };
+  /** the `nth` (0-based) next fs primitive of the fault's kind on a file of `target` (default any) fails */
+  | { readonly c: 'fault'; readonly kind: FaultKind; readonly nth: number; readonly target?: FaultTarget };
 
 export interface Plan {
   readonly v: typeof PLAN_VERSION;
@@ -150,8 +154,11 @@ function parseCommand(v: Json, at: string, peers: number): Command {
       return { c, steps: int(o['steps'], `${at}.steps`, 0, PLAN_LIMITS.stepsMax) };
     case 'crash':
       return { c, afterFsOps: int(o['afterFsOps'], `${at}.afterFsOps`, 0, PLAN_LIMITS.stepsMax), image: int(o['image'], `${at}.image`, 0, 2 ** 31 - 1) };
-    case 'fault':
-      return { c, kind: oneOf(o['kind'], `${at}.kind`, FAULT_KINDS), nth: int(o['nth'], `${at}.nth`, 0, PLAN_LIMITS.stepsMax) };
+    case 'fault': {
+      const kind = oneOf(o['kind'], `${at}.kind`, FAULT_KINDS);
+      const nth = int(o['nth'], `${at}.nth`, 0, PLAN_LIMITS.stepsMax);
+      return o['target'] === undefined ? { c, kind, nth } : { c, kind, nth, target: oneOf(o['target'], `${at}.target`, FAULT_TARGETS) };
+    }
   }
 }
 
@@ -192,7 +199,7 @@ export function describeCommand(c: Command): string {
     case 'run': return `run ${c.steps} steps`;
     case 'crash': return `power loss after ${c.afterFsOps} more fs primitive(s), crash image #${c.image}`;
     case 'restart': return 'node process restarts (no power loss)';
-    case 'fault': return `fault: the ${ordinal(c.nth + 1)} next ${FAULT_PRIMITIVE[c.kind]} gets ${c.kind}`;
+    case 'fault': return `fault: the ${ordinal(c.nth + 1)} next ${FAULT_PRIMITIVE[c.kind]}${c.target === undefined || c.target === 'any' ? '' : ` of ${c.target === 'ab' ? 'the A/B file' : c.target === 'blocks' ? 'a block file' : 'a CommitQC file'}`} gets ${c.kind}`;
   }
 }
 

@@ -40,14 +40,15 @@ only its data durable.
 | id | invariant | personalities | faults needed | in one line |
 |---|---|---|---|---|
 | F1 | I2 | all | no | \`prune\` publishes a fast-forwarded CommitQC before it is on disk; a crash then un-publishes it |
-| F2 | X2 | all | no | after a fast-forward the persist loop publishes an *older* CommitQC: \`latestCommitQC\` goes backwards |
+| F2 | X2, I11 | all | no | after a fast-forward the persist loop publishes an *older* CommitQC: \`latestCommitQC\` goes backwards |
 | F3 | I2, I3, I1, I9 | strict-posix | no | no directory fsync: block and CommitQC files (and \`blocks/\`, \`commitqcs/\`) vanish after their fsync |
 | F4 | I5 | all | no | a crash between creating a block file and writing it leaves an empty file: the restart panics |
 | F5 | X1 | all | no | a crash loses an own block already sent to peers; the restarted node equivocates on its own lane |
 | F6 | I5 | all | no | fast-forward + the gap-truncating CommitQC loader: a crash before the old files are deleted makes the restart fail |
 | F7 | I3 | ext4-ordered, ordered | read corruption | one corrupt read at startup truncates a lane: blocks the node voted for are gone |
-| F8 | I3, I9 | ext4-ordered, ordered | fsync failure | after an fsync error and a restart the node treats page-cache data as durable and votes for it (fsyncgate) |
+| F8 | I3, I9, I1 | ext4-ordered, ordered | fsync failure | after an fsync error and a restart the node treats page-cache data as durable and votes for it (fsyncgate) |
 | F9 | I3 | all | no | old block files are deleted before the AppQC that justifies it is written: a crash in between loses voted blocks |
+| F10 | I5 | all | a failed or torn write | a torn first write of the A/B file beside the still-empty other slot: the node never restarts |
 
 F1, F2, F4, F5, F6 and F9 break even on the \`ordered\` disk: they are ordering bugs of the
 design, not disk-model subtleties.
@@ -78,7 +79,9 @@ ${steps('F1')}
   holding CommitQC 0 before the prune; it writes it and then \`markCommitQCsPersisted\`
   stores CommitQC 0 into \`latestCommitQC\`, over the CommitQC 1 that \`prune\` had published.
 * **Why:** "No mark compares the new value of latestCommitQC with the current one"
-  (spec §8.4). Subscribers of \`LastCommitQC()\` see the index decrease.
+  (spec §8.4). Subscribers of \`LastCommitQC()\` see the index decrease. It also breaks
+  I11: a \`PushCommitQC(i)\` whose wait saw \`latestCommitQC = i−1\` appends *i* after the
+  regression, while \`latestCommitQC\` is far below (code \`I11/appended-beyond-published\`).
 * **Replay:** \`${replay('F2')}\`
 
 ## F3 — no directory fsync (I2, I3, I1, I9 on strict-posix)
@@ -157,7 +160,8 @@ ${steps('F8')}
   which are not durable (Linux marks the failed pages clean). The loader reads them,
   counts them as persisted ("loaded blocks are already on disk"), and the node votes.
 * **Why:** recovery trusts what \`read\` returns; after a failed fsync that is not what is on
-  disk. The missing barrier: re-write (or fsync) what is loaded before treating it as
+  disk. The same happens to CommitQC files: the restarted node writes an AppQC whose
+  CommitQC exists only in the page cache (I1, \`I1/appqc-without-commitqc\`). The missing barrier: re-write (or fsync) what is loaded before treating it as
   durable, or crash hard on fsync failure without restarting on the same page cache.
 * **Replay:** \`${replay('F8')}\`
 
@@ -174,6 +178,20 @@ ${steps('F8')}
   deletion). The PR fixed this ordering for CommitQC files (AppQC before their deletion)
   but not for block files.
 * **Replay (unshrunk plan of the long-haul scenario, ${count('F9')} commands):** \`${replay('F9')}\`
+
+## F10 — a torn first A/B write bricks the node (I5)
+
+* **Design / disk / faults:** seed · every personality · a short write followed by an
+  error on the A/B file (or a power loss tearing it).
+* **What happens (shrunk):**
+${steps('F10')}
+* **Why:** startup pre-creates both slots empty. The first \`Persist\` writes slot A in place
+  (\`O_TRUNC\`, no temporary file): a short write then ENOSPC leaves A holding a prefix of
+  the wrapper. On restart A is *Corrupt* and B is empty (= *NotExist*), and the load
+  decision (spec §3.4) makes "Corrupt + NotExist" an error, not "no data": \`NewPersister
+  avail_inner: no valid state\`, on every restart. The A/B scheme protects a write only
+  when the other slot already holds valid data.
+* **Replay:** \`${replay('F10')}\`
 
 ---
 

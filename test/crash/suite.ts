@@ -3,7 +3,7 @@
  * for design seed, known findings looked past (so runs go deeper) and reported,
  * anything new a test failure that prints its replay command.
  *
- *   CRASHSIM_RUNS=<n>   runs per scenario (default 6: the whole suite stays within the CI budget)
+ *   CRASHSIM_RUNS=<n>   runs per scenario (default 40: the three personalities take about a minute on 2 cores)
  *   CRASHSIM_SEED=<s>   root seed (default "ci"); any string
  *   CRASHSIM_SCENARIO=<id,…>  only these scenarios
  *
@@ -17,7 +17,7 @@ import { NAMED_SCENARIOS } from '../../scenarios/named.js';
 import { INVARIANTS, type InvariantId } from '../../scenarios/oracles/invariants.js';
 import type { Personality } from '../../sim/vfs/model.js';
 
-export const RUNS_PER_SCENARIO = Number(process.env.CRASHSIM_RUNS ?? 6);
+export const RUNS_PER_SCENARIO = Number(process.env.CRASHSIM_RUNS ?? 40);
 export const ROOT_SEED = process.env.CRASHSIM_SEED ?? 'ci';
 
 function scenarioIds(): string[] {
@@ -57,6 +57,7 @@ export function crashSuite(personality: Personality): void {
     writeFileSync(`reports/crash-suite/${personality}.md`, table(personality, r));
     writeFileSync(`reports/crash-suite/${personality}.json`, JSON.stringify({ schemaVersion: 1, personality, rootSeed: ROOT_SEED, runsPerScenario: RUNS_PER_SCENARIO, cells: r.cells }, null, 2) + '\n');
     const news = r.failures.filter((f) => f.finding === undefined);
+    writeFileSync(`reports/crash-suite/${personality}-failures.json`, JSON.stringify({ schemaVersion: 1, failures: r.failures }, null, 2) + '\n');
     const report = news.map((f) => `\n${f.cell}: ${f.code}\n  ${f.message}\n  replay: ${f.replay}`).join('\n');
     expect(r.newFailures, `new failures (not known findings):${report}`).toBe(0);
     expect(r.runs).toBe(cells.length * RUNS_PER_SCENARIO);
