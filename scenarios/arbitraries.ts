@@ -13,7 +13,7 @@
  */
 import fc from 'fast-check';
 import type { Personality } from '../sim/vfs/model.js';
-import { FAULT_KINDS, PLAN_VERSION, type Command, type FaultMode, type Plan, type TornMode } from './plan.js';
+import { FAULT_KINDS, PLAN_VERSION, type Command, type FaultMode, type Plan, type ScheduleSpec, type TornMode } from './plan.js';
 
 /** The fixed part of a plan: what a sweep varies by flag, not by seed. */
 export interface WorldSpec {
@@ -78,21 +78,24 @@ export function planArb(w: WorldSpec = DEFAULT_WORLD): fc.Arbitrary<Plan> {
       schedule,
       commands: fc.array(commandArb(w), { minLength: 1, maxLength: w.commandsMax }),
     })
-    .map(
-      ({ seed, nodeIndex, schedule: s, commands }): Plan => ({
-        v: PLAN_VERSION,
-        design: w.design,
-        personality: w.personality,
-        faults: w.faults,
-        torn: w.torn,
-        committeeSize: w.committeeSize,
-        nodeIndex,
-        seed,
-        schedule: s,
-        commands,
-        liveness: w.liveness,
-        budgetSteps: w.budgetSteps,
-        livenessBudgetSteps: w.livenessBudgetSteps,
-      }),
-    );
+    .map(({ seed, nodeIndex, schedule: s, commands }) => planOf(w, { seed, nodeIndex, schedule: s, commands }));
+}
+
+/** A plan in world `w`: the world's fixed fields plus what was drawn. */
+export function planOf(w: WorldSpec, p: { readonly seed: string; readonly nodeIndex: number; readonly schedule: ScheduleSpec; readonly commands: readonly Command[] }): Plan {
+  return {
+    v: PLAN_VERSION,
+    design: w.design,
+    personality: w.personality,
+    faults: w.faults,
+    torn: w.torn,
+    committeeSize: w.committeeSize,
+    nodeIndex: p.nodeIndex,
+    seed: p.seed,
+    schedule: p.schedule,
+    commands: p.commands,
+    liveness: w.liveness,
+    budgetSteps: w.budgetSteps,
+    livenessBudgetSteps: w.livenessBudgetSteps,
+  };
 }

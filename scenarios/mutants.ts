@@ -52,3 +52,9 @@ export const MUTANTS: readonly Mutant[] = [
     design: { ...seedDesign, name: 'seed~no-clamp', collectPersistBatch: (core, ctx) => collectWithoutClamp(core, ctx) },
   },
 ];
+
+export function mutantDesign(id: string): Design {
+  const m = MUTANTS.find((x) => x.id === id);
+  if (m === undefined) throw new RangeError(`unknown mutant ${id}; known: ${MUTANTS.map((x) => x.id).join(', ')}`);
+  return m.design;
+}

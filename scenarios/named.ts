@@ -5,8 +5,8 @@
  * (The exhaustive crash-point explorer is scenarios/explore.ts.)
  */
 import fc from 'fast-check';
-import { planArb, type WorldSpec } from './arbitraries.js';
-import { PLAN_VERSION, type Command, type Plan } from './plan.js';
+import { planArb, planOf, type WorldSpec } from './arbitraries.js';
+import type { Command, Plan } from './plan.js';
 
 export interface NamedScenario {
   readonly id: string;
@@ -27,23 +27,9 @@ const cmd = {
   crash: (afterFsOps: number, image: number): Command => ({ c: 'crash', afterFsOps, image }),
 };
 
-/** Plan with the world's fixed fields and the given commands/seed/schedule. */
+/** Plan with the world's fixed fields and the given commands/seed/schedule (undefined decisions = seeded random). */
 function assemble(w: WorldSpec, p: { seed: string; nodeIndex: number; decisions: readonly number[] | undefined; commands: readonly Command[] }): Plan {
-  return {
-    v: PLAN_VERSION,
-    design: w.design,
-    personality: w.personality,
-    faults: w.faults,
-    torn: w.torn,
-    committeeSize: w.committeeSize,
-    nodeIndex: p.nodeIndex,
-    seed: p.seed,
-    schedule: p.decisions === undefined ? { kind: 'random' } : { kind: 'guided', decisions: p.decisions },
-    commands: p.commands,
-    liveness: w.liveness,
-    budgetSteps: w.budgetSteps,
-    livenessBudgetSteps: w.livenessBudgetSteps,
-  };
+  return planOf(w, { seed: p.seed, nodeIndex: p.nodeIndex, schedule: p.decisions === undefined ? { kind: 'random' } : { kind: 'guided', decisions: p.decisions }, commands: p.commands });
 }
 
 const seedArb = fc.nat().map((n) => `p${n}`);

@@ -22,6 +22,7 @@ import { newCommitQCPersister } from '../../src/persist/commitqcs.js';
 import type { CommitQC, LaneId, SignedLaneProposal } from '../../src/types.js';
 import { appQCIndex, commitQCIndex, laneString } from '../../src/types.js';
 import { makeCommittee } from '../../scenarios/fixtures.js';
+import { mutantDesign } from '../../scenarios/mutants.js';
 import { ENVS } from '../support/envs.js';
 import type { TestEnv } from '../support/envs.js';
 import { withFaultyFs } from '../support/faulty-fs.js';
@@ -34,29 +35,6 @@ const chain = fx.commitQCChain(4);
 const qc = (i: number): CommitQC => chain[i]!;
 const lane0 = fx.lane(0);
 
-/** Seed collectPersistBatch without the two clamps: a mutant the clamp test must be able to tell apart. */
-const collectWithoutClamp: Design['collectPersistBatch'] = async (core, ctx) =>
-  core.watch.section(ctx, (inner) => {
-    const pending = [...inner.blocks].some(([lane, q]) => cursorOf(inner.nextBlockToPersist, lane) < q.next);
-    if (!pending && !(inner.nextCommitQCToPersist < inner.commitQCs.next)) return WAIT;
-    const blocks: SignedLaneProposal[] = [];
-    const laneFirsts = new Map<LaneId, bigint>();
-    for (const [lane, q] of unspecifiedOrder(core.env, [...inner.blocks])) {
-      for (let n = cursorOf(inner.nextBlockToPersist, lane); n < q.next; n++) blocks.push(q.get(n) as SignedLaneProposal);
-      laneFirsts.set(lane, q.first);
-    }
-    const commitQCs: CommitQC[] = [];
-    for (let i = inner.nextCommitQCToPersist; i < inner.commitQCs.next; i++) commitQCs.push(inner.commitQCs.get(i) as CommitQC);
-    const b: PersistBatch = {
-      blocks,
-      laneFirsts,
-      commitQCs,
-      commitQCFirst: inner.commitQCs.first,
-      commitQCCur: inner.nextCommitQCToPersist,
-      appQC: inner.latestAppQC,
-    };
-    return b;
-  });
 
 for (const factory of ENVS) {
   describe(`seed persist loop [${factory.name}]`, () => {
@@ -277,7 +255,7 @@ for (const factory of ENVS) {
         expect(batch.laneFirsts.size).toBe(4);
       });
       await run(async (ctx) => {
-        const mutant: Design = { ...seedDesign, name: 'seed-without-clamp', collectPersistBatch: collectWithoutClamp };
+        const mutant: Design = mutantDesign('seed~no-clamp');
         const state = await prepare(ctx, mutant);
         const batch = await mutant.collectPersistBatch(state.core, ctx, { lastPersistedAppQC: undefined, lastPersistedAppQCNext: 0n });
         expect(batch.blocks.some((p) => p === undefined)).toBe(true);
