@@ -41,7 +41,7 @@ export class WorkerFailure extends Error {
   override readonly name = 'WorkerFailure';
 }
 
-/** Runs `tasks`; returns the records of the tasks that ran (all of them unless shouldStop cut it short). */
+/** Runs `tasks`; returns the records of the tasks that ran, in task order (all of them unless shouldStop cut it short). */
 export async function runTasks(tasks: readonly Task[], opts: PoolOptions): Promise<RunRecord[]> {
   if (!Number.isSafeInteger(opts.workers) || opts.workers < 1) throw new RangeError(`workers must be a positive integer, got ${opts.workers}`);
   if (opts.workers === 1 || tasks.length <= 1) return runSerial(tasks, opts);
@@ -63,7 +63,8 @@ async function runSerial(tasks: readonly Task[], opts: PoolOptions): Promise<Run
 
 function runParallel(tasks: readonly Task[], opts: PoolOptions): Promise<RunRecord[]> {
   const workerCount = Math.min(opts.workers, tasks.length);
-  const out: RunRecord[] = [];
+  // by task id: completion order varies, the returned order must not
+  const out: Array<RunRecord | undefined> = new Array<RunRecord | undefined>(tasks.length);
   const workers: Worker[] = [];
   let next = 0;
   let inFlight = 0;
@@ -74,7 +75,7 @@ function runParallel(tasks: readonly Task[], opts: PoolOptions): Promise<RunReco
       settled = true;
       for (const w of workers) void w.terminate();
       if (err !== undefined) reject(err);
-      else resolve(out);
+      else resolve(out.filter((r): r is RunRecord => r !== undefined));
     };
     const dispatch = (w: Worker): void => {
       if (settled) return;
@@ -94,7 +95,7 @@ function runParallel(tasks: readonly Task[], opts: PoolOptions): Promise<RunReco
         if ('ready' in m) return dispatch(w);
         inFlight--;
         if ('error' in m) return finish(new WorkerFailure(`run ${m.id} failed in a worker: ${m.error}`));
-        out.push(m.record);
+        out[m.id] = m.record;
         opts.onRecord?.(m.record, tasks[m.id] as Task);
         dispatch(w);
       });

@@ -39,6 +39,8 @@ export interface CellSummary extends CellResult {
   readonly status: Status;
   /** ids of the known findings seen in this cell */
   readonly knownFindings: readonly string[];
+  /** runs that broke an invariant no known finding explains: code → count */
+  readonly newFailures: Readonly<Record<string, number>>;
 }
 
 export interface ShrunkFailure {
@@ -258,23 +260,26 @@ export function buildSummary(settings: Settings, records: readonly RunRecord[], 
   const withShrunk = failures.map((e) => ({ ...e, shrunk: extras.shrunk.get(e.token) }));
 
   // Cells, with their status and known findings.
-  const freshByCell = new Map<string, number>();
-  for (const r of sortedRecords) if (r.failure !== undefined && r.failure.finding === undefined) freshByCell.set(cellKey(r.cell), (freshByCell.get(cellKey(r.cell)) ?? 0) + 1);
+  const freshByCell = new Map<string, Record<string, number>>();
+  for (const r of sortedRecords) {
+    if (r.failure === undefined || r.failure.finding !== undefined) continue;
+    const m = freshByCell.get(cellKey(r.cell)) ?? {};
+    m[r.failure.code] = (m[r.failure.code] ?? 0) + 1;
+    freshByCell.set(cellKey(r.cell), m);
+  }
   const cellSummaries: CellSummary[] = campaign.cells.map((c) => {
     const known = new Set<string>();
     for (const code of Object.keys(c.acknowledged)) {
       // The example re-run says which finding a code was where it names two (F7 or F9, by faults before it).
-      const group = candidateFindings(c.cell, code).join('|');
-      const id = examples.get(entryKey({ cellKey: cellKey(c.cell), kind: 'known', code, exampleOf: group }))?.finding ?? findingOf(c.cell, code);
+      const candidates = candidateFindings(c.cell, code);
+      const example = examples.get(entryKey({ cellKey: cellKey(c.cell), kind: 'known', code, exampleOf: candidates.join('|') }))?.finding;
+      const id = example !== undefined && candidates.includes(example) ? example : findingOf(c.cell, code);
       if (id !== undefined) known.add(id);
     }
-    for (const code of Object.keys(c.failures)) {
-      const id = findingOf(c.cell, code);
-      if (id !== undefined && !settings.acknowledgeKnown) known.add(id);
-    }
-    const fresh = freshByCell.get(cellKey(c.cell)) ?? 0;
-    const status: Status = fresh > 0 ? 'fail' : known.size > 0 ? 'known' : 'pass';
-    return { ...c, key: cellKey(c.cell), status, knownFindings: [...known].sort(byFindingId) };
+    for (const r of sortedRecords) if (!settings.acknowledgeKnown && cellKey(r.cell) === cellKey(c.cell) && r.failure?.finding !== undefined) known.add(r.failure.finding);
+    const fresh = freshByCell.get(cellKey(c.cell)) ?? {};
+    const status: Status = Object.keys(fresh).length > 0 ? 'fail' : known.size > 0 ? 'known' : 'pass';
+    return { ...c, key: cellKey(c.cell), status, knownFindings: [...known].sort(byFindingId), newFailures: fresh };
   });
 
   let knownOccurrences = 0;

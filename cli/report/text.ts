@@ -1,5 +1,5 @@
 /** The terminal rendering of a summary: the closing table, findings, failures with their replay commands. */
-import { findingOf, type FailureEntry, type Summary } from '../summary.js';
+import type { FailureEntry, Summary } from '../summary.js';
 
 function table(head: readonly string[], rows: readonly (readonly string[])[], rightAligned: ReadonlySet<number>): string[] {
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
@@ -20,8 +20,8 @@ export function renderSummaryTable(s: Summary): string[] {
   const head = ['scenario', ...(multiDesign ? ['design'] : []), 'personality', 'faults', 'runs', 'passed', 'crash pts', 'images', 'checks', 'verdict'];
   const rows = s.cells.map((c) => {
     const checks = Object.values(c.checks).reduce((a, v) => a + (v ?? 0), 0);
-    const fresh = Object.entries(c.failures).filter(([code]) => findingOf(c.cell, code) === undefined).map(([code, n]) => `${code}×${n}`);
-    const verdict = c.status === 'fail' ? `FAIL ${fresh.join(' ')}` : c.status === 'known' ? `known ${c.knownFindings.join(',')}` : 'pass';
+    const fresh = Object.entries(c.newFailures).map(([code, n]) => `${code}×${n}`);
+    const verdict = c.status === 'fail' ? `FAIL ${fresh.join(' ')}${c.knownFindings.length > 0 ? ` (known ${c.knownFindings.join(',')})` : ''}` : c.status === 'known' ? `known ${c.knownFindings.join(',')}` : 'pass';
     return [c.cell.scenario, ...(multiDesign ? [c.cell.design] : []), c.cell.personality, c.cell.faults, fmtInt(c.runs), fmtInt(c.passed), fmtInt(c.crashes), fmtInt(c.crashImages), fmtInt(checks), verdict];
   });
   const right = new Set(multiDesign ? [4, 5, 6, 7, 8] : [3, 4, 5, 6, 7]);
@@ -40,6 +40,11 @@ export function renderSummaryTable(s: Summary): string[] {
 
 /** One failure: what broke, where, and (always last) the command that replays it. */
 export function renderFailure(f: FailureEntry, n: number): string[] {
+  // A known finding's example: one line and its replay command (reports/findings.md explains it).
+  if (f.kind === 'known') {
+    const s = f.shrunk ?? f;
+    return [`[${n}] known ${f.finding ?? '?'} (${s.code}) in ${f.cellKey}, run ${f.index}: ${s.message}`, `    ${s.replay}`];
+  }
   const tag = f.kind === 'new' ? 'NEW FAILURE' : `known finding ${f.finding ?? ''}`.trim();
   const lines = [`[${n}] ${tag}: ${f.code} in ${f.cellKey} (run ${f.index}, seed ${f.seed})`, `    ${f.invariant}: ${f.invariantText}`, `    ${f.message}`];
   if (f.findingTitle !== undefined) lines.push(`    ${f.finding}: ${f.findingTitle}`);
