@@ -28,7 +28,7 @@ export const LIMITS = {
 export const DEFAULT_SCENARIOS: readonly string[] = ['crash-restart', 'model', 'persist-prune-race', 'fast-forward', 'recovery-crash', 'torn-writes', 'write-errors', 'read-corruption'];
 
 /** Runs per cell of the default `crashsim run`: about a minute on a 2-core machine (README). */
-export const DEFAULT_RUNS_PER_CELL = 200;
+export const DEFAULT_RUNS_PER_CELL = 300;
 
 export const FAULT_MODES: readonly FaultMode[] = ['off', 'swarm'];
 export const TORN_MODES: readonly TornMode[] = ['off', 'sector', 'byte'];

@@ -16,15 +16,12 @@ import { EXIT, UsageError } from '../errors.js';
 import type { Io } from '../output.js';
 
 /**
- * The default workload: a peer delivers two blocks, the peers vote and form a
- * CommitQC, so the first persist iteration writes blocks and a CommitQC (new
- * files, data writes, fsyncs) — small enough to enumerate in a few seconds.
+ * The default workload: a peer delivers two blocks, so the first persist
+ * iteration creates, writes and fsyncs two block files — small enough to
+ * enumerate in about a second. (--commands '[…,{"c":"commitQC","count":1}]'
+ * with --iteration 2 explores a CommitQC write, and so on.)
  */
-export const DEFAULT_EXPLORE_COMMANDS: readonly Command[] = [
-  { c: 'peerBlocks', peer: 0, count: 2 },
-  { c: 'votes' },
-  { c: 'commitQC', count: 1 },
-];
+export const DEFAULT_EXPLORE_COMMANDS: readonly Command[] = [{ c: 'peerBlocks', peer: 0, count: 2 }];
 
 export interface ExploreCommandOptions {
   readonly scenario?: string;
@@ -77,7 +74,7 @@ function planOf(o: ExploreCommandOptions): { plan: Plan; what: string } {
   const raw = { v: PLAN_VERSION, ...base, faults: 'off', committeeSize: 4, nodeIndex: 0, seed: 'explore', schedule: { kind: 'guided', decisions: [] }, commands, liveness: false, budgetSteps: DEFAULT_WORLD.budgetSteps, livenessBudgetSteps: DEFAULT_WORLD.livenessBudgetSteps };
   try {
     const plan = parsePlan(raw);
-    return { plan, what: o.commands === undefined ? 'the default workload (peer 0 delivers 2 blocks, votes, a CommitQC)' : `${plan.commands.length} command(s) from --commands` };
+    return { plan, what: o.commands === undefined ? 'the default workload (peer 0 delivers 2 blocks)' : `${plan.commands.length} command(s) from --commands` };
   } catch (e) {
     throw new UsageError(`--commands: ${e instanceof PlanError ? e.message : String(e)}`);
   }
