@@ -11,6 +11,8 @@ import type { Personality } from '../sim/vfs/model.js';
 
 export const LIMITS = {
   runsPerCellMax: 1_000_000,
+  /** runs of one invocation (every run's record goes into summary.json): shard bigger sweeps */
+  runsTotalMax: 500_000,
   workersMax: 64,
   shardCountMax: 10_000,
   timeBudgetSecondsMax: 7 * 24 * 3600,

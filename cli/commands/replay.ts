@@ -7,7 +7,8 @@
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { executePlan, type RunResult } from '../../scenarios/execute.js';
-import { knownFinding } from '../../scenarios/findings.js';
+import { designIds } from '../../scenarios/designs.js';
+import { FINDINGS, knownFinding } from '../../scenarios/findings.js';
 import { INVARIANTS } from '../../scenarios/oracles/invariants.js';
 import { describeCommand } from '../../scenarios/plan.js';
 import { decodeToken, TOKEN_CHARS_MAX, TOKEN_PREFIX, TokenError, type ReplayToken } from '../../scenarios/token.js';
@@ -37,18 +38,26 @@ export function readReplayInput(arg: string): Input {
       throw new UsageError(e instanceof TokenError ? `${from}: ${e.message}` : String(e));
     }
   };
-  if (s.startsWith(TOKEN_PREFIX)) return { token: decode(s, 'token'), from: 'token' };
+  if (s.startsWith(TOKEN_PREFIX)) return checked({ token: decode(s, 'token'), from: 'token' });
   if (s !== '' && existsSync(s) && statSync(s).isFile()) {
     if (statSync(s).size > TOKEN_CHARS_MAX) throw new UsageError(`${s}: larger than ${TOKEN_CHARS_MAX} bytes; not a token file`);
     const text = readFileSync(s, 'utf8');
     if (text.includes(`"${CORPUS_KIND}"`)) {
       const { entry, token } = parseCorpusEntry(text, s);
-      return { token, from: `corpus entry ${s}${entry.finding === null ? '' : ` (${entry.finding})`}` };
+      return checked({ token, from: `corpus entry ${s}${entry.finding === null ? '' : ` (${entry.finding})`}` });
     }
-    return { token: decode(text, s), from: s };
+    return checked({ token: decode(text, s), from: s });
   }
   const shown = s.length > 40 ? `${s.slice(0, 40)}…` : s;
   throw new UsageError(`not a crashsim replay token (it must start with "${TOKEN_PREFIX}") and no file named ${JSON.stringify(shown)}`);
+}
+
+/** What a well-formed token can still name that this crashsim does not have. */
+function checked(i: Input): Input {
+  if (!designIds().includes(i.token.plan.design)) throw new UsageError(`${i.from}: the token names design ${JSON.stringify(i.token.plan.design)}, which this crashsim does not have (known: ${designIds().join(', ')})`);
+  const unknown = i.token.acknowledged.filter((id) => !FINDINGS.some((f) => f.id === id));
+  if (unknown.length > 0) throw new UsageError(`${i.from}: the token looked past findings this crashsim does not know: ${unknown.join(', ')}`);
+  return i;
 }
 
 function verdictLine(r: RunResult): string {

@@ -114,6 +114,8 @@ export async function runCommand(o: RunCommandOptions, io: Io): Promise<number> 
   const workers = o.workers ?? 1;
   const cells = settingsCells(settings);
   if (cells.length > LIMITS.cellsMax) throw new UsageError(`${cells.length} cells (scenarios × designs × personalities × fault modes) exceed the limit of ${LIMITS.cellsMax}`);
+  const runsTotal = cells.length * Math.ceil(settings.runsPerCell / shard[1]);
+  if (runsTotal > LIMITS.runsTotalMax) throw new UsageError(`${runsTotal} runs in one invocation exceed the limit of ${LIMITS.runsTotalMax}: use fewer --runs or split the sweep with --shard k/n`);
   const runId = runIdOf(startedAt, settings.seed, shard);
   const outDir = o.out ?? join('reports', 'runs', runId);
   ensureWritableDir(outDir, 'reports');

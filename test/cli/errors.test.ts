@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deflateRawSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { decodeToken, encodeToken } from '../../scenarios/token.js';
 import { REPO, runInProcess, spawnCli, type CliResult } from './helpers.js';
 
 function expectUsageError(r: CliResult, reason: RegExp): void {
@@ -32,6 +33,7 @@ const futureVersion = 'cs1.' + deflateRawSync(Buffer.from(JSON.stringify({ v: 99
 const corpusFile = readdirSync(join(REPO, 'reports/corpus')).filter((n) => n.endsWith('.json')).sort()[0] as string;
 const realToken = (JSON.parse(readFileSync(join(REPO, 'reports/corpus', corpusFile), 'utf8')) as { token: string }).token;
 const truncated = realToken.slice(0, Math.floor(realToken.length / 2));
+const unknownDesign = encodeToken({ ...decodeToken(realToken), plan: { ...decodeToken(realToken).plan, design: 'nope' } });
 const badPlan = 'cs1.' + deflateRawSync(Buffer.from(JSON.stringify({ v: 1, plan: { v: 1 }, decisions: [], traceHash: '00000000', verdict: 'pass' }))).toString('base64url');
 
 type Case = readonly [string, readonly string[], RegExp];
@@ -41,6 +43,8 @@ const inProcess: readonly Case[] = [
   ['a token that does not inflate', ['replay', notDeflated], /does not decompress/],
   ['a token from a future crashsim', ['replay', futureVersion], /token version 99 is not supported/],
   ['a token holding an invalid plan', ['replay', badPlan], /invalid plan: plan\.committeeSize/],
+  ['a token naming a design this crashsim lacks', ['replay', unknownDesign], /names design "nope", which this crashsim does not have/],
+  ['more runs than one invocation may take', ['run', '--scenario', 'all', '--personality', 'all', '--runs', '100000'], /runs in one invocation exceed the limit of 500000: .*--shard/],
   ['a file that holds no token', ['replay', garbageTokenFile], /not a crashsim replay token/],
   ['an unknown command', ['frobnicate'], /unknown command 'frobnicate'/],
   ['--runs not a number', ['run', '--runs', 'many'], /--runs must be an integer/],
