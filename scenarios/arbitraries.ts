@@ -41,7 +41,7 @@ export const DEFAULT_WORLD: WorldSpec = {
   scriptedFaults: false,
   committeeSize: 4,
   liveness: true,
-  budgetSteps: 200_000,
+  budgetSteps: 60_000,
   livenessBudgetSteps: 50_000,
   commandsMax: 40,
   scheduling: 'guided',

@@ -23,15 +23,17 @@ import { createWorld, DeadlockError, LivelockError, SimFailure, type FsOpInfo, t
 import type { StrategyOptions } from '../sim/sched/strategy.js';
 import { getDesign, type DesignEntry } from './designs.js';
 import { acknowledger } from './findings.js';
-import { ScriptedFaults } from './faults.js';
+import { ScriptedFaults, targets } from './faults.js';
 import { Network } from './network.js';
 import { Oracle, type InvariantId, type Violation } from './oracles/invariants.js';
-import { describeCommand, type Command, type Plan } from './plan.js';
+import { describeCommand, type Command, type CrashFilter, type Plan } from './plan.js';
 
 /** The state directory D of the node (the operator creates it; it is durable from the start). */
 export const STATE_DIR = '/data';
 /** Process restarts after a failed node (persist error, startup error under faults) a run may take. */
 export const REVIVES_MAX = 50;
+/** Times the liveness phase restarts a node that a late persistence error stopped. */
+export const LIVENESS_ATTEMPTS_MAX = 3;
 /** The signature scheme of every simulated run (part of what a trace hash depends on). */
 export const SIMULATION_SIGNATURE_SCHEME: SignatureScheme = 'ed25519-fast';
 /** Fixture seed of the committee: fixed, so keys, blocks and signatures are shared (and memoized) by every run. */
@@ -107,6 +109,8 @@ interface Incarnation {
   /** votes delivered to this incarnation: lane → next block number to deliver votes for */
   readonly votesDelivered: Map<LaneId, bigint>;
   crashAfterFsOps: number | undefined;
+  /** with a targeted crash point: only these primitives count */
+  crashOnly: CrashFilter | undefined;
 }
 
 /** One run in progress (exported for the explorer, which drives it step by step). */
@@ -125,6 +129,8 @@ export class Execution {
   private restarts = 0;
   private imagesConsidered = 0;
   private revives = 0;
+  /** set by the liveness phase: no faults from then on */
+  private faultsOff = false;
   /** set when the run cannot go on (a restart failed with an acknowledged finding) */
   deadEnd: string | undefined;
   private faultProfileRng: Rng;
@@ -170,9 +176,8 @@ export class Execution {
   startIncarnation(vfs: Vfs, image: { readonly disk: DiskImage; readonly summary: string } | undefined): void {
     const index = this.decisions.length;
     const plan = this.plan;
-    const faulty = plan.faults === 'swarm' ? new FaultyFs(vfs, drawFaultProfile(this.faultProfileRng), this.streams.stream(`faults/inc${index}`), { onFault: (e) => this.noteFault(`${e.kind} on ${e.primitive} of ${e.path ?? '(unlinked)'}: ${e.detail}`) }) : undefined;
+    const faulty = plan.faults === 'swarm' ? new FaultyFs(vfs, drawFaultProfile(this.faultProfileRng), this.streams.stream(`faults/inc${index}`), { enabled: !this.faultsOff, onFault: (e) => this.noteFault(`${e.kind} on ${e.primitive} of ${e.path ?? '(unlinked)'}: ${e.detail}`) }) : undefined;
     const scripted = new ScriptedFaults(faulty ?? vfs, vfs, (e) => this.noteFault(`${e.kind} of ${e.path ?? '(unlinked)'}: ${e.detail}`));
-    if (this.cur !== undefined) for (const _ of []) void _; // (scripted faults do not survive a restart)
     const world = createWorld({
       seed: `${plan.seed}/inc${index}`,
       fs: scripted,
@@ -193,6 +198,7 @@ export class Execution {
       faultsAtStart: this.faults,
       votesDelivered: new Map(),
       crashAfterFsOps: undefined,
+      crashOnly: undefined,
     };
     this.cur = inc;
     this.decisions.push([]);
@@ -266,11 +272,18 @@ export class Execution {
     this.probeFsOp?.(op);
     if (op.primitive === 'unlink' && typeof op.args[0] === 'string') this.oracle.beforeUnlink(op.args[0]);
     const inc = this.cur;
-    if (inc.crashAfterFsOps !== undefined) {
+    if (inc.crashAfterFsOps !== undefined && (inc.crashOnly === undefined || this.matches(op, inc.crashOnly))) {
       if (inc.crashAfterFsOps === 0) return 'crash';
       inc.crashAfterFsOps--;
     }
     return 'continue';
+  }
+
+  private matches(op: FsOpInfo, f: CrashFilter): boolean {
+    if (op.primitive !== f.primitive) return false;
+    const a = op.args[0];
+    const path = typeof a === 'string' ? a : typeof a === 'number' ? this.cur.vfs.fdInfo(a)?.path : undefined;
+    return targets(f.target, path);
   }
 
   /** Ends the current world's accounting (it must be halted or blocked). */
@@ -312,7 +325,11 @@ export class Execution {
   }
 
   private harnessFailure(e: unknown): void {
-    if (e instanceof LivelockError) this.oracle.fail('HARNESS', 'livelock', `livelock: the step budget of ${this.plan.budgetSteps} ran out`, e.message.split('\n').slice(0, 40));
+    if (e instanceof LivelockError) {
+      // The step budget is far above what a bounded workload needs: whoever spins in the last steps is livelocked.
+      const spinner = busiestTask(e.lastTrace);
+      this.oracle.fail('LIVENESS', `livelock:${spinner}`, `livelock: the step budget of ${this.plan.budgetSteps} ran out with ${spinner} spinning`, e.message.split('\n').slice(0, 40));
+    }
     else if (e instanceof DeadlockError) this.oracle.fail('LIVENESS', 'deadlock', `deadlock: ${e.message.split('\n')[0] ?? ''}`, e.message.split('\n').slice(1, 40));
     else if (e instanceof SimFailure) this.oracle.fail('HARNESS', 'simulator', e.message.split('\n')[0] ?? 'simulator failure', e.message.split('\n').slice(1, 40));
     else this.oracle.fail('HARNESS', 'unexpected-error', `unexpected error: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
@@ -348,9 +365,10 @@ export class Execution {
     this.startIncarnation(old.vfs, { disk: old.vfs.volatileImage(), summary: 'process restart (no power loss)' });
   }
 
-  async crash(afterFsOps: number, imageIndex: number): Promise<void> {
+  async crash(afterFsOps: number, imageIndex: number, only?: CrashFilter): Promise<void> {
     const inc = this.cur;
     inc.crashAfterFsOps = afterFsOps;
+    inc.crashOnly = only;
     try {
       if (inc.world.status === 'running') await inc.world.runUntilBlocked();
     } catch (e) {
@@ -438,7 +456,7 @@ export class Execution {
         await this.advance(c.steps);
         return;
       case 'crash':
-        await this.crash(c.afterFsOps, c.image);
+        await this.crash(c.afterFsOps, c.image, c.only);
         return;
       case 'restart':
         await this.processRestart('restart command');
@@ -478,57 +496,63 @@ export class Execution {
   // Liveness phase
 
   async liveness(): Promise<void> {
-    if (this.violated) return;
-    await this.reviveIfDead('the node stopped after a persistence error');
-    if (this.violated) return;
-    const inc = this.cur;
-    inc.faulty?.setEnabled(false);
-    inc.scripted.disarmAll();
+    // Faults stay off from here on, in this and every later incarnation.
+    this.faultsOff = true;
     const net = this.net;
     const startLatest = net.latestCommitQC()?.vote.view.index ?? -1n;
     const newBlocks = new Set<string>();
     let targetIndex: bigint | undefined;
     let votedNew = false;
-    this.timeline.push({ kind: 'liveness', incarnation: inc.index, step: inc.world.step, text: 'liveness phase: faults off; the network catches the node up, then adds one block per lane and a CommitQC over them' });
     const observerVotes = this.oracle.onVotes;
     this.oracle.onVotes = (lane, n) => {
       if (newBlocks.has(`${lane}/${n}`)) votedNew = true;
       observerVotes?.(lane, n);
     };
-    this.netTask('liveness', async (ctx, s) => {
-      // Catch up: every CommitQC the network has, and its latest AppQC (frees capacity).
-      await this.deliverCommitQCs(ctx, s);
-      const a = this.latestAppQCCandidate();
-      if (a !== undefined) await s.pushAppQC(ctx, net.appQC(a), net.commitQCs[Number(a)] as CommitQC);
-      for (const lane of net.peerLanes) {
-        const n = net.producePeerBlocks(lane, 1) - 1n;
-        newBlocks.add(`${lane}/${n}`);
+    const done = (): boolean => targetIndex !== undefined && votedNew && (this.cur.cell.load()?.lastCommitQC().load()?.vote.view.index ?? -1n) >= targetIndex;
+    // A persistence error injected just before the phase may still end the node inside it: restart and go on.
+    for (let attempt = 0; attempt < LIVENESS_ATTEMPTS_MAX && !this.over && !done(); attempt++) {
+      await this.reviveIfDead('the node stopped after a persistence error');
+      if (this.over) return;
+      const inc = this.cur;
+      inc.faulty?.setEnabled(false);
+      inc.scripted.disarmAll();
+      this.timeline.push({ kind: 'liveness', incarnation: inc.index, step: inc.world.step, text: 'liveness phase: faults off; the network catches the node up, then adds one block per lane and a CommitQC over them' });
+      this.netTask('liveness', async (ctx, s) => {
+        // Catch up: every CommitQC the network has, and its latest AppQC (frees capacity).
+        await this.deliverCommitQCs(ctx, s);
+        const a = this.latestAppQCCandidate();
+        if (a !== undefined) await s.pushAppQC(ctx, net.appQC(a), net.commitQCs[Number(a)] as CommitQC);
+        for (const lane of net.peerLanes) {
+          const n = net.producePeerBlocks(lane, 1) - 1n;
+          newBlocks.add(`${lane}/${n}`);
+        }
+        for (const lane of net.peerLanes) await this.deliverBlocks(ctx, s, lane);
+        await this.deliverVotes(ctx, s, inc);
+        // CommitQCs until every known block is finalised (at most 10 per lane each).
+        for (let i = 0; i < 64; i++) {
+          const qc = net.formCommitQC();
+          targetIndex = qc.vote.view.index;
+          if (net.fx.lanes.every((l) => net.known(l) <= (qc.vote.laneRanges.find((r) => r.lane === l)?.next ?? 0n))) break;
+        }
+        await this.deliverCommitQCs(ctx, s);
+      });
+      const w = inc.world;
+      const budgetEnd = w.step + this.plan.livenessBudgetSteps;
+      try {
+        await w.runUntil(
+          () => this.over || w.status !== 'running' || w.step >= budgetEnd || inc.ended !== undefined || done(),
+          'the liveness phase: a new CommitQC published and a vote for a new block',
+        );
+      } catch (e) {
+        this.harnessFailure(e);
+        return;
       }
-      for (const lane of net.peerLanes) await this.deliverBlocks(ctx, s, lane);
-      await this.deliverVotes(ctx, s, inc);
-      // CommitQCs until every known block is finalised (at most 10 per lane each).
-      for (let i = 0; i < 64; i++) {
-        const qc = net.formCommitQC();
-        targetIndex = qc.vote.view.index;
-        if (net.fx.lanes.every((l) => net.known(l) <= (qc.vote.laneRanges.find((r) => r.lane === l)?.next ?? 0n))) break;
-      }
-      await this.deliverCommitQCs(ctx, s);
-    });
-    const w = inc.world;
-    const budgetEnd = w.step + this.plan.livenessBudgetSteps;
-    try {
-      await w.runUntil(
-        () => this.violated || w.status !== 'running' || w.step >= budgetEnd || (targetIndex !== undefined && (inc.cell.load()?.lastCommitQC().load()?.vote.view.index ?? -1n) >= targetIndex && votedNew),
-        'the liveness phase: a new CommitQC published and a vote for a new block',
-      );
-    } catch (e) {
-      this.harnessFailure(e);
-      return;
+      if (inc.ended === undefined) break;
     }
     if (this.over) return;
     this.oracle.count('LIVENESS');
-    const published = inc.cell.load()?.lastCommitQC().load()?.vote.view.index;
-    if (targetIndex === undefined || published === undefined || published < targetIndex || !votedNew) {
+    const published = this.cur.cell.load()?.lastCommitQC().load()?.vote.view.index;
+    if (!done()) {
       this.oracle.fail('LIVENESS', 'no-progress', `no progress within ${this.plan.livenessBudgetSteps} steps after the last crash: latest published CommitQC ${published ?? 'none'} (want ≥ ${targetIndex ?? startLatest + 1n}), vote for a new block: ${votedNew ? 'yes' : 'no'}`);
     }
   }
@@ -567,6 +591,19 @@ export class Execution {
       finalState: s === undefined ? undefined : JSON.stringify(s.inspect(), (_k, v) => (typeof v === 'bigint' ? Number(v) : v)),
     };
   }
+}
+
+/** The task with the most events in trace lines `#<step> t=<ms>ms <task>: …`. */
+function busiestTask(lines: readonly string[]): string {
+  const counts = new Map<string, number>();
+  for (const l of lines) {
+    const m = /^#\d+ t=\d+ms ([^:]+):/.exec(l.trim());
+    if (m !== null) counts.set(m[1] as string, (counts.get(m[1] as string) ?? 0) + 1);
+  }
+  let best = 'unknown';
+  let n = 0;
+  for (const [k, v] of counts) if (v > n) [best, n] = [k, v];
+  return best;
 }
 
 function closeAllFds(vfs: Vfs): void {

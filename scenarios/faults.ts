@@ -23,7 +23,8 @@ export interface ScriptedFaultEvent {
   readonly detail: string;
 }
 
-function targets(target: FaultTarget, path: string | undefined): boolean {
+/** Whether `path` is a file of kind `target`. */
+export function targets(target: FaultTarget, path: string | undefined): boolean {
   if (target === 'any') return true;
   if (path === undefined) return false;
   if (target === 'ab') return /\/avail_inner_[ab]\.pb$/.test(path);

@@ -49,6 +49,24 @@ export const FINDINGS: readonly Finding[] = [
     title: 'a torn or failed first write of the A/B file leaves a corrupt slot beside an empty one: the load decision is an error and the node never restarts',
     foundIn: { scenario: 'ab-write-errors', personality: 'ext4-ordered', faults: 'off', runsMax: 30 },
   },
+  {
+    id: 'F11',
+    design: 'seed',
+    personalities: ALL,
+    codes: ['I5/error:NewPersister avail_inner: unmarshal persisted*'],
+    faults: 'any',
+    title: 'a torn A/B write whose unwritten tail reads as zeros still parses as a wrapper; its payload does not, and the loader refuses to fall back to the other, valid slot',
+    foundIn: { scenario: 'torn-targeted', personality: 'ordered', faults: 'off', runsMax: 30 },
+  },
+  {
+    id: 'F12',
+    design: 'seed',
+    personalities: ALL,
+    codes: ['LIVENESS/livelock:avail/persist'],
+    faults: 'any',
+    title: 'the persist loop busy-spins when a prune empties a lane past its persistence cursor: the wake predicate holds, the batch is empty, nothing moves the cursor',
+    foundIn: { scenario: 'torn-targeted', personality: 'ordered', faults: 'off', runsMax: 30 },
+  },
 ];
 
 function codeMatches(pattern: string, code: string): boolean {

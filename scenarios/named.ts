@@ -81,6 +81,13 @@ const crashRound = (w: WorldSpec): fc.Arbitrary<Command[]> =>
       return [...steady.slice(0, at), cmd.crash(after, image), ...steady.slice(at)];
     });
 
+/** Normal operation, then a power loss right before the fsync of an A/B, CommitQC or block write: torn images of exactly that write. */
+const tornTargetRound = (w: WorldSpec): fc.Arbitrary<Command[]> =>
+  fc
+    .record({ steady: steadyRound(w), peer: peerIdx(w), nth: fc.nat({ max: 2 }), target: fc.constantFrom('ab' as const, 'commitqcs' as const, 'blocks' as const), image: fc.nat({ max: 4095 }) })
+    // An AppQC alone does not wake the seed persist loop: one more block makes it write the AppQC.
+    .map(({ steady, peer, nth, target, image }) => [...steady, cmd.peer(peer, 1), { c: 'crash', afterFsOps: nth, image, only: { primitive: 'fsync', target } } as Command]);
+
 /** The A/B file's writes fail: a short write followed by an error, or an error alone, on its nth write. */
 const abFaultRound = (w: WorldSpec): fc.Arbitrary<Command[]> =>
   fc
@@ -128,6 +135,7 @@ export const NAMED_SCENARIOS: readonly NamedScenario[] = [
   { id: 'read-corruption', summary: 'sticky bit flips on read, then restarts', world: { scriptedFaults: true }, arb: (w) => rounds(w, faultRound(w, ['read-corruption']), 1, 4).map((p) => ({ ...p, commands: [...p.commands, { c: 'restart' } as Command] })) },
   { id: 'torn-writes', summary: 'power loss with torn writes at 512-byte sectors', world: { torn: 'sector' }, arb: (w) => rounds(w, crashRound(w), 1, 5) },
   { id: 'torn-writes-byte', summary: 'power loss with writes torn at any byte', world: { torn: 'byte' }, arb: (w) => rounds(w, crashRound(w), 1, 5) },
+  { id: 'torn-targeted', summary: 'power loss right before the fsync of an A/B, CommitQC or block write, torn at any byte (old or zero tail)', world: { torn: 'byte' }, arb: (w) => rounds(w, tornTargetRound(w), 1, 4) },
   { id: 'long-haul', summary: 'many rounds (indices and block numbers past 10), then a power loss among the deletions', world: {}, arb: (w) => longHaul(w) },
   { id: 'swarm-faults', summary: 'per-seed random fault profiles (swarm testing) with crashes', world: { faults: 'swarm' }, arb: (w) => rounds(w, crashRound(w), 1, 5) },
 ];

@@ -29,6 +29,14 @@ export type FaultMode = 'off' | 'swarm';
 /** Torn writes in crash images: none, at 512-byte sectors, or at any byte. */
 export type TornMode = 'off' | 'sector' | 'byte';
 
+/** Which fs primitives a targeted crash point counts. */
+export type CrashPrimitive = 'write' | 'fsync' | 'unlink' | 'open' | 'close';
+export const CRASH_PRIMITIVES: readonly CrashPrimitive[] = ['write', 'fsync', 'unlink', 'open', 'close'];
+export interface CrashFilter {
+  readonly primitive: CrashPrimitive;
+  readonly target: FaultTarget;
+}
+
 /** Which files a scripted fault may hit: any, the A/B pair, block files, CommitQC files. */
 export type FaultTarget = 'any' | 'ab' | 'blocks' | 'commitqcs';
 export const FAULT_TARGETS: readonly FaultTarget[] = ['any', 'ab', 'blocks', 'commitqcs'];
@@ -52,8 +60,12 @@ export type Command =
   | { readonly c: 'appQC'; readonly ahead: number }
   /** let the world run `steps` scheduler steps (or until everything is blocked) */
   | { readonly c: 'run'; readonly steps: number }
-  /** power loss after `afterFsOps` more fs primitives (or when everything is blocked); image = index into the crash images (mod their count) */
-  | { readonly c: 'crash'; readonly afterFsOps: number; readonly image: number }
+  /**
+   * power loss after `afterFsOps` more fs primitives (or when everything is blocked);
+   * with `only`, counting just that primitive on that kind of file (e.g. right before the
+   * next fsync of the A/B file). image = index into the crash images (mod their count)
+   */
+  | { readonly c: 'crash'; readonly afterFsOps: number; readonly image: number; readonly only?: CrashFilter }
   /** the node process restarts without power loss (the page cache survives) */
   | { readonly c: 'restart' }
   /** the `nth` (0-based) next fs primitive of the fault's kind on a file of `target` (default any) fails */
@@ -152,8 +164,13 @@ function parseCommand(v: Json, at: string, peers: number): Command {
       return { c, ahead: int(o['ahead'], `${at}.ahead`, 0, PLAN_LIMITS.countMax) };
     case 'run':
       return { c, steps: int(o['steps'], `${at}.steps`, 0, PLAN_LIMITS.stepsMax) };
-    case 'crash':
-      return { c, afterFsOps: int(o['afterFsOps'], `${at}.afterFsOps`, 0, PLAN_LIMITS.stepsMax), image: int(o['image'], `${at}.image`, 0, 2 ** 31 - 1) };
+    case 'crash': {
+      const afterFsOps = int(o['afterFsOps'], `${at}.afterFsOps`, 0, PLAN_LIMITS.stepsMax);
+      const image = int(o['image'], `${at}.image`, 0, 2 ** 31 - 1);
+      if (o['only'] === undefined) return { c, afterFsOps, image };
+      const f = obj(o['only'], `${at}.only`);
+      return { c, afterFsOps, image, only: { primitive: oneOf(f['primitive'], `${at}.only.primitive`, CRASH_PRIMITIVES), target: oneOf(f['target'], `${at}.only.target`, FAULT_TARGETS) } };
+    }
     case 'fault': {
       const kind = oneOf(o['kind'], `${at}.kind`, FAULT_KINDS);
       const nth = int(o['nth'], `${at}.nth`, 0, PLAN_LIMITS.stepsMax);
@@ -197,11 +214,16 @@ export function describeCommand(c: Command): string {
     case 'appVotes': return 'peers deliver AppVotes';
     case 'appQC': return `peers run ${c.ahead} CommitQC(s) ahead, then deliver the AppQC (fast-forward)`;
     case 'run': return `run ${c.steps} steps`;
-    case 'crash': return `power loss after ${c.afterFsOps} more fs primitive(s), crash image #${c.image}`;
+    case 'crash':
+      return c.only === undefined
+        ? `power loss after ${c.afterFsOps} more fs primitive(s), crash image #${c.image}`
+        : `power loss before the ${ordinal(c.afterFsOps + 1)} next ${c.only.primitive}${c.only.target === 'any' ? '' : ` of ${TARGET_TEXT[c.only.target]}`}, crash image #${c.image}`;
     case 'restart': return 'node process restarts (no power loss)';
-    case 'fault': return `fault: the ${ordinal(c.nth + 1)} next ${FAULT_PRIMITIVE[c.kind]}${c.target === undefined || c.target === 'any' ? '' : ` of ${c.target === 'ab' ? 'the A/B file' : c.target === 'blocks' ? 'a block file' : 'a CommitQC file'}`} gets ${c.kind}`;
+    case 'fault': return `fault: the ${ordinal(c.nth + 1)} next ${FAULT_PRIMITIVE[c.kind]}${c.target === undefined || c.target === 'any' ? '' : ` of ${TARGET_TEXT[c.target]}`} gets ${c.kind}`;
   }
 }
+
+const TARGET_TEXT: Readonly<Record<FaultTarget, string>> = { any: 'any file', ab: 'the A/B file', blocks: 'a block file', commitqcs: 'a CommitQC file' };
 
 /** The fs primitive each fault kind hits. */
 export const FAULT_PRIMITIVE: Readonly<Record<FaultKind, 'write' | 'fsync' | 'read'>> = {

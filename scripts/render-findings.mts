@@ -49,6 +49,8 @@ only its data durable.
 | F8 | I3, I9, I1 | ext4-ordered, ordered | fsync failure | after an fsync error and a restart the node treats page-cache data as durable and votes for it (fsyncgate) |
 | F9 | I3 | all | no | old block files are deleted before the AppQC that justifies it is written: a crash in between loses voted blocks |
 | F10 | I5 | all | a failed or torn write | a torn first write of the A/B file beside the still-empty other slot: the node never restarts |
+| F11 | I5 | all | no (a torn write) | a torn A/B write with a zero tail parses as a wrapper, its payload does not, and there is no fallback to the valid slot |
+| F12 | liveness | all | no | the persist loop busy-spins forever when a prune empties a lane past its persistence cursor |
 
 F1, F2, F4, F5, F6 and F9 break even on the \`ordered\` disk: they are ordering bugs of the
 design, not disk-model subtleties.
@@ -192,6 +194,35 @@ ${steps('F10')}
   avail_inner: no valid state\`, on every restart. The A/B scheme protects a write only
   when the other slot already holds valid data.
 * **Replay:** \`${replay('F10')}\`
+
+## F11 — a torn A/B write with a zero tail: no fallback to the valid slot (I5)
+
+* **Design / disk / faults:** seed · every personality · none (torn writes at any byte).
+* **What happens (shrunk):**
+${steps('F11')}
+  The power loss comes right before the fsync of an A/B write; the crash image keeps the
+  file's new size but only the first bytes of the write, the rest reading as zeros (what
+  ext4 without data=ordered, or XFS, can show after a crash).
+* **Why:** the wrapper's varint \`seq\` and the length of \`data\` are in the first bytes, so
+  \`PersistedWrapper\` parses and wins with the higher seq; \`data\` is then mostly zeros and
+  its Stage-1 parse fails. Spec §3.2 step 7: "no fallback to the other slot" — the other
+  slot holds the previous, valid AppQC, but startup ends with \`NewPersister avail_inner:
+  unmarshal persisted avail_inner\`. There is no checksum to tell a torn slot from a good one.
+* **Replay:** \`${replay('F11')}\`
+
+## F12 — the persist loop busy-spins (liveness)
+
+* **Design / disk / faults:** seed · every personality · none.
+* **What happens:** a prune moves a lane's block queue past its end (e.g. a fast-forward,
+  or the AppQC prune at restart, spec §7.3: the cursor "stays below \`blocks[lane].next\`"),
+  so \`nextBlockToPersist[lane] < blocks[lane].next = blocks[lane].first\`. The seed wake
+  predicate (§8.2) is true, the clamped batch is empty, the iteration writes nothing and
+  marks nothing — and lists \`blocks/\` (DeleteBefore runs every iteration) — then collects
+  again at once. The node spins until a new block arrives on that lane; the simulator
+  reports the exhausted step budget with \`avail/persist\` as the spinning task.
+* **Why:** seed \`prune\` leaves the cursors alone (A4). Merged raises
+  \`nextBlockToPersist[lane]\` to the new \`first\` in prune, which removes this spin.
+* **Replay:** \`${replay('F12')}\`
 
 ---
 

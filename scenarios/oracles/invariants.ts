@@ -36,7 +36,7 @@ export const INVARIANTS = {
   I11: 'at most one unpublished CommitQC from PushCommitQC',
   X1: 'no own-lane equivocation after a restart (beyond the spec)',
   X2: 'the published latestCommitQC never goes backwards within a run (beyond the spec)',
-  LIVENESS: 'after the last crash, with faults off, the node publishes a new CommitQC and votes for new blocks',
+  LIVENESS: 'no deadlock or livelock; after the last crash, with faults off, the node publishes a new CommitQC and votes for new blocks',
   HARNESS: 'the run itself stays within its limits (no livelock, no runaway)',
 } as const;
 export type InvariantId = keyof typeof INVARIANTS;
