@@ -1,13 +1,14 @@
 /**
  * `npm run corpus:findings`: puts the shrunk counterexample of every known
- * finding (reports/findings.json, written by the lead's record-findings script)
- * into the regression corpus, one entry per finding. Entries already there
- * (same token) are kept; re-run after findings.json is regenerated, and delete
- * stale `F*-…` entries that no longer replay.
+ * finding (reports/findings.json, written by `npm run findings`) into the
+ * regression corpus, one entry per finding. Re-run it after findings.json is
+ * regenerated: an older entry of a recorded finding whose token is no longer the
+ * recorded one is removed (it was recorded from older code); entries of new
+ * failures (finding null) are never touched.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { decodeToken } from '../../scenarios/token.js';
-import { CORPUS_KIND, CORPUS_SCHEMA_VERSION, DEFAULT_CORPUS_DIR, saveToCorpus, type CorpusEntry } from '../corpus.js';
+import { CORPUS_KIND, CORPUS_SCHEMA_VERSION, DEFAULT_CORPUS_DIR, loadCorpus, saveToCorpus, type CorpusEntry } from '../corpus.js';
 
 interface RecordedFinding {
   readonly id: string;
@@ -22,5 +23,14 @@ const entries: CorpusEntry[] = (doc.findings ?? []).map((f) => {
   const t = decodeToken(f.token);
   return { schemaVersion: CORPUS_SCHEMA_VERSION, kind: CORPUS_KIND, verdict: t.verdict, finding: f.id, cell: f.cell, message: f.message, traceHash: t.traceHash, token: f.token };
 });
-const written = saveToCorpus(process.argv[3] ?? DEFAULT_CORPUS_DIR, entries);
+const dir = process.argv[3] ?? DEFAULT_CORPUS_DIR;
+const recorded = new Map(entries.map((e) => [e.finding, e.token]));
+for (const old of loadCorpus(dir)) {
+  const current = old.entry.finding === null ? undefined : recorded.get(old.entry.finding);
+  if (current !== undefined && current !== old.entry.token && old.path.split('/').pop()?.startsWith(`${old.entry.finding}-`) === true) {
+    rmSync(old.path);
+    console.log(`corpus: removed ${old.path} (superseded by the recorded ${old.entry.finding})`);
+  }
+}
+const written = saveToCorpus(dir, entries);
 console.log(`corpus: ${entries.length} finding(s) in ${path}; wrote ${written.length} new entr${written.length === 1 ? 'y' : 'ies'}${written.length > 0 ? `: ${written.join(', ')}` : ''}`);
