@@ -50,6 +50,8 @@ export interface RunRecord {
   readonly faultsInjected: number;
   readonly checks: Partial<Record<InvariantId, number>>;
   readonly acknowledged: Record<string, number>;
+  /** known findings looked past: finding id → occurrences */
+  readonly acknowledgedFindings: Record<string, number>;
   readonly deadEnd: boolean;
   readonly failure: FailureRecord | undefined;
 }
@@ -81,6 +83,8 @@ export interface CellResult {
   readonly checks: Partial<Record<InvariantId, number>>;
   /** known findings looked past (acknowledged): code → occurrences */
   readonly acknowledged: Record<string, number>;
+  /** the same by finding id */
+  readonly acknowledgedFindings: Record<string, number>;
   /** runs that ended in a violation: code → count */
   readonly failures: Record<string, number>;
   /** runs that stopped early at a known, unrecoverable finding */
@@ -147,6 +151,7 @@ export async function runOne(cell: CellSpec, index: number, rootSeed: string, op
     faultsInjected: r.stats.faultsInjected,
     checks: r.stats.checks,
     acknowledged: r.acknowledged,
+    acknowledgedFindings: r.acknowledgedFindings,
     deadEnd: r.deadEnd !== undefined,
     failure: failureOf(cell, seed, r),
   };
@@ -185,7 +190,7 @@ export function aggregate(cells: readonly CellSpec[], records: readonly RunRecor
   for (const cell of cells) {
     const list = (byCell.get(cellKey(cell)) as RunRecord[]).slice().sort((a, b) => a.index - b.index);
     for (let i = 1; i < list.length; i++) if ((list[i] as RunRecord).index === (list[i - 1] as RunRecord).index) throw new RangeError(`run ${(list[i] as RunRecord).index} of ${cellKey(cell)} appears twice`);
-    const acc: CellResult = { cell, runs: 0, passed: 0, crashes: 0, crashImages: 0, steps: 0, fsOps: 0, faultsInjected: 0, checks: {}, acknowledged: {}, failures: {}, deadEnds: 0 };
+    const acc: CellResult = { cell, runs: 0, passed: 0, crashes: 0, crashImages: 0, steps: 0, fsOps: 0, faultsInjected: 0, checks: {}, acknowledged: {}, acknowledgedFindings: {}, failures: {}, deadEnds: 0 };
     const m = acc as { -readonly [K in keyof CellResult]: CellResult[K] };
     const seenCodes = new Set<string>();
     for (const r of list) {
@@ -200,6 +205,7 @@ export function aggregate(cells: readonly CellSpec[], records: readonly RunRecor
       if (r.deadEnd) m.deadEnds++;
       for (const [k, v] of Object.entries(r.checks)) m.checks[k as InvariantId] = (m.checks[k as InvariantId] ?? 0) + (v ?? 0);
       for (const [k, v] of Object.entries(r.acknowledged)) m.acknowledged[k] = (m.acknowledged[k] ?? 0) + v;
+      for (const [k, v] of Object.entries(r.acknowledgedFindings)) m.acknowledgedFindings[k] = (m.acknowledgedFindings[k] ?? 0) + v;
       const f = r.failure;
       if (f === undefined) continue;
       m.failures[f.code] = (m.failures[f.code] ?? 0) + 1;

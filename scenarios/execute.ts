@@ -81,6 +81,8 @@ export interface RunResult {
   readonly acknowledgeFindings: readonly string[];
   /** acknowledged violations seen (code → count); the run went on past them */
   readonly acknowledged: Readonly<Record<string, number>>;
+  /** the same, by known finding (id → count) */
+  readonly acknowledgedFindings: Readonly<Record<string, number>>;
   readonly stats: RunStats;
   /** stable hash of everything the run did (every world's trace + every chosen crash image) */
   readonly traceHash: string;
@@ -573,6 +575,7 @@ export class Execution {
       violation: this.oracle.violation,
       acknowledgeFindings: this.opts.acknowledgeFindings ?? [],
       acknowledged: Object.fromEntries(this.oracle.acknowledged),
+      acknowledgedFindings: Object.fromEntries(this.oracle.acknowledgedFindings),
       stats: {
         incarnations: this.decisions.length,
         crashes: this.crashes,

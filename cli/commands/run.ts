@@ -231,6 +231,7 @@ function syntheticRecord(f: FailureEntry): RunRecord {
     faultsInjected: 0,
     checks: {},
     acknowledged: {},
+    acknowledgedFindings: {},
     deadEnd: false,
     failure: { cell: f.cellKey, code: f.code, invariant: f.invariant, message: f.message, details: f.details, finding: f.finding, seed: f.seed, token: f.token, replay: f.replay, commands: f.commands },
   };

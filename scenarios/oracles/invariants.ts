@@ -100,8 +100,10 @@ export class Oracle {
   /** called once, when the first violation is recorded (the executor stops the world) */
   onViolation: ((v: Violation) => void) | undefined;
   /** violations to count and look past (known findings), by code */
-  acknowledge: ((v: Violation) => boolean) | undefined;
+  acknowledge: ((v: Violation) => string | undefined) | undefined;
+  /** acknowledged violations by code, and by the finding (id) they were */
   readonly acknowledged = new Map<string, number>();
+  readonly acknowledgedFindings = new Map<string, number>();
   /** sees every collected persist batch (the explorer marks iteration boundaries with it) */
   onBatch: ((batch: PersistBatch) => void) | undefined;
   /** sees every (lane, n) the node votes for (the liveness phase waits for new ones) */
@@ -146,8 +148,10 @@ export class Oracle {
   fail(invariant: InvariantId, kind: string, message: string, details: readonly string[] = []): void {
     if (this.violation !== undefined) return;
     const v: Violation = { invariant, code: `${invariant}/${kind}`, message, details, incarnation: this.ctx.incarnation, step: this.ctx.step, faultsBefore: this.ctx.faultsInjected };
-    if (this.acknowledge?.(v) === true) {
+    const finding = this.acknowledge?.(v);
+    if (finding !== undefined) {
       this.acknowledged.set(v.code, (this.acknowledged.get(v.code) ?? 0) + 1);
+      this.acknowledgedFindings.set(finding, (this.acknowledgedFindings.get(finding) ?? 0) + 1);
       return;
     }
     this.violation = v;
