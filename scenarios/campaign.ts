@@ -161,7 +161,7 @@ export async function runOne(cell: CellSpec, index: number, rootSeed: string, op
 /** Shrinks a failing run with fast-check (bounded, deterministic); the failure record of the shrunk plan. */
 export async function shrinkFailure(record: RunRecord, opts: RunOptions & { readonly shrinkRunsMax?: number } = {}): Promise<FailureRecord | undefined> {
   if (record.failure === undefined) return undefined;
-  const s = await shrinkSeed(namedScenario(record.cell.scenario), worldOf(record.cell, opts), record.seed, record.failure.invariant, opts.shrinkRunsMax, execOf(record.cell, opts));
+  const s = await shrinkSeed(namedScenario(record.cell.scenario), worldOf(record.cell, opts), record.seed, record.failure.code, opts.shrinkRunsMax, execOf(record.cell, opts));
   return s.result === undefined ? undefined : failureOf(record.cell, record.seed, s.result);
 }
 

@@ -84,6 +84,8 @@ ${steps('F1')}
   (spec §8.4). Subscribers of \`LastCommitQC()\` see the index decrease. It also breaks
   I11: a \`PushCommitQC(i)\` whose wait saw \`latestCommitQC = i−1\` appends *i* after the
   regression, while \`latestCommitQC\` is far below (code \`I11/appended-beyond-published\`).
+* **Shrunk counterexample** (${count('F2')} commands):
+${steps('F2')}
 * **Replay:** \`${replay('F2')}\`
 
 ## F3 — no directory fsync (I2, I3, I1, I9 on strict-posix)
@@ -114,6 +116,8 @@ ${steps('F3')}
   temporary file + rename, and the loader treats "corrupt" (skipped) and "abort" (panic)
   differently. The exhaustive explorer shows it at 2 of the 8 crash points of a one-block
   iteration (\`test/crash/explore.test.ts\`).
+* **Shrunk counterexample** (${count('F4')} commands):
+${steps('F4')}
 * **Replay:** \`${replay('F4')}\`
 
 ## F5 — own-lane equivocation after a crash (X1, beyond the spec)
@@ -125,6 +129,8 @@ ${steps('F3')}
 * **Why:** own blocks are disseminated before they are durable. The peers now hold two
   different blocks at the same (lane, n) signed by the node: an equivocation caused by a
   crash, not by malice.
+* **Shrunk counterexample** (${count('F5')} commands):
+${steps('F5')}
 * **Replay:** \`${replay('F5')}\`
 
 ## F6 — fast-forward + gap-truncating loader: the restart fails (I5)
@@ -150,6 +156,8 @@ ${steps('F6')}
   the gap (§4.3, seed): every later block of that lane is dropped too, including blocks the
   node voted for. There is no checksum and no way to tell media corruption from a torn
   write; the log line says "remaining will be re-fetched", but votes were already given.
+* **Shrunk counterexample** (${count('F7')} commands):
+${steps('F7')}
 * **Replay:** \`${replay('F7')}\`
 
 ## F8 — fsyncgate: after an fsync error the restarted node votes for non-durable blocks (I3, I9)
@@ -179,7 +187,9 @@ ${steps('F8')}
   AppQC write (spec §8.3 step 2 vs step 4; I4 states no durability condition for block
   deletion). The PR fixed this ordering for CommitQC files (AppQC before their deletion)
   but not for block files.
-* **Replay (unshrunk plan of the long-haul scenario, ${count('F9')} commands):** \`${replay('F9')}\`
+* **Shrunk counterexample** (${count('F9')} commands):
+${steps('F9')}
+* **Replay:** \`${replay('F9')}\`
 
 ## F10 — a torn first A/B write bricks the node (I5)
 
@@ -222,6 +232,8 @@ ${steps('F11')}
   reports the exhausted step budget with \`avail/persist\` as the spinning task.
 * **Why:** seed \`prune\` leaves the cursors alone (A4). Merged raises
   \`nextBlockToPersist[lane]\` to the new \`first\` in prune, which removes this spin.
+* **Shrunk counterexample** (${count('F12')} commands):
+${steps('F12')}
 * **Replay:** \`${replay('F12')}\`
 
 ---

@@ -81,7 +81,8 @@ describe.skipIf(!chromiumAvailable())(browserTitle, () => {
       // the copy button works from file:// (clipboard API or the execCommand fallback)
       const button = cards.first().locator('button.copy');
       await button.click();
-      await expect(button.textContent()).resolves.toBe('Copied ✓');
+      // The clipboard write is asynchronous: wait for the label to change (a busy machine may take a moment).
+      await page.waitForFunction((el) => el?.textContent === 'Copied ✓', await button.elementHandle(), { timeout: 10_000 });
 
       // timelines open scrolled to their end, where failures happen
       const scrolled = (await page.evaluate(`[...document.querySelectorAll('.inc:not(details) .lanes-scroll')].every((s) => s.scrollWidth <= s.clientWidth || s.scrollLeft > 0)`)) as boolean;
