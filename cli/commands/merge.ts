@@ -10,7 +10,7 @@ import type { RunRecord } from '../../scenarios/campaign.js';
 import { EXIT, UsageError } from '../errors.js';
 import { ensureWritableDir } from '../outdir.js';
 import type { Io } from '../output.js';
-import { renderFailure, renderSummaryTable } from '../report/text.js';
+import { renderClosing } from '../report/text.js';
 import { writeReports } from '../report/write.js';
 import { buildSummary, SUMMARY_KIND, SUMMARY_SCHEMA_VERSION, type FailureEntry, type ShrunkFailure, type Summary } from '../summary.js';
 import { CRASHSIM_VERSION } from '../version.js';
@@ -90,14 +90,7 @@ export async function mergeCommand(dirs: readonly string[], o: MergeCommandOptio
   io.out(`SEED=${summary.settings.seed}`);
   io.out(`crashsim merge: ${inputs.length} summaries, shards ${summary.meta.shards.covered.join(',')} of ${count}, ${records.length} runs`);
   const paths = await writeReports(summary, outDir, startedAt.toISOString());
-  io.out('');
-  for (const line of renderSummaryTable(summary)) io.out(line);
-  if (summary.failures.length > 0) {
-    io.out('');
-    summary.failures.forEach((f, i) => {
-      for (const line of renderFailure(f, i + 1)) io.out(line);
-    });
-  }
+  for (const line of renderClosing(summary)) io.out(line);
   io.out('');
   io.out(`reports: ${paths.summary} ${paths.junit} ${paths.html}`);
   io.out(`verdict: ${summary.verdict.text} (exit ${summary.verdict.exitCode})`);

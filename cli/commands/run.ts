@@ -16,7 +16,7 @@ import { DEFAULT_RUNS_PER_CELL, DEFAULT_SCENARIOS, LIMITS } from '../options.js'
 import { ensureWritableDir } from '../outdir.js';
 import type { Io } from '../output.js';
 import { runTasks, type Task } from '../pool.js';
-import { renderFailure, renderSummaryTable } from '../report/text.js';
+import { renderClosing } from '../report/text.js';
 import { writeReports } from '../report/write.js';
 import { allFindingsBut, buildSummary, exampleTargets, failureEntry, settingsCells, type FailureEntry, type Settings, type ShrunkFailure, type Summary } from '../summary.js';
 import { CRASHSIM_VERSION } from '../version.js';
@@ -198,14 +198,7 @@ export async function runCommand(o: RunCommandOptions, io: Io): Promise<number> 
   const paths = await writeReports(summary, outDir, startedAt.toISOString());
   // elapsed includes the reports; rewrite summary.json only for meta would change nothing else.
 
-  io.out('');
-  for (const line of renderSummaryTable(summary)) io.out(line);
-  if (summary.failures.length > 0) {
-    io.out('');
-    summary.failures.forEach((f, i) => {
-      for (const line of renderFailure(f, i + 1)) io.out(line);
-    });
-  }
+  for (const line of renderClosing(summary)) io.out(line);
   if (o.saveFailures === true) {
     const written = saveToCorpus(o.corpus ?? 'reports/corpus', summary.failures.map(corpusEntryOf));
     io.out('');

@@ -59,3 +59,13 @@ export function renderFailure(f: FailureEntry, n: number): string[] {
   }
   return lines;
 }
+
+/** The closing table and every failure with its replay command, as `run` and `merge` print them. */
+export function renderClosing(s: Summary): string[] {
+  const lines = ['', ...renderSummaryTable(s)];
+  if (s.failures.length > 0) {
+    lines.push('');
+    s.failures.forEach((f, i) => lines.push(...renderFailure(f, i + 1)));
+  }
+  return lines;
+}
