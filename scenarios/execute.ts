@@ -44,8 +44,6 @@ export interface ExecOptions {
   readonly traceSources?: boolean;
   /** trace events each world keeps for the report; default 200 */
   readonly traceKeepLastEvents?: number;
-  /** override how crash images are enumerated (the explorer asks for more) */
-  readonly crashImageOptions?: Partial<CrashImageOptions>;
   /** recorded scheduler decisions per incarnation (from a replay token): followed exactly, divergence fails */
   readonly replayDecisions?: readonly (readonly number[])[];
   /** known findings (ids) to count and look past instead of stopping the run */
@@ -384,9 +382,8 @@ export class Execution {
       exhaustiveOpsMax: 8,
       subsetSamples: 32,
       prefixesMax: 64,
-      torn: this.plan.torn === 'off' ? false : this.plan.torn === 'sector' ? { sectorBytes: 512, fills: ['old', 'zero'] } : { sectorBytes: 0, anyByte: true, fills: ['old', 'zero'], cutsPerWriteMax: 8 },
+      torn: tornOptions(this.plan.torn, 8),
       rng: this.streams.stream('crash'),
-      ...this.opts.crashImageOptions,
     });
     const image = report.images[imageIndex % report.images.length];
     if (image === undefined) throw new Error('crashImages returned no image');
@@ -611,6 +608,13 @@ function busiestTask(lines: readonly string[]): string {
 
 function closeAllFds(vfs: Vfs): void {
   for (let fd = 0; fd < vfs.options.openFilesMax + 16; fd++) if (vfs.fdInfo(fd) !== undefined) vfs.close(fd);
+}
+
+/** Torn-write enumeration for a plan's torn mode; `cutsPerWriteMax` bounds byte cuts per write. */
+export function tornOptions(mode: Plan['torn'], cutsPerWriteMax: number): CrashImageOptions['torn'] {
+  if (mode === 'off') return false;
+  if (mode === 'sector') return { sectorBytes: 512, fills: ['old', 'zero'] };
+  return { sectorBytes: 0, anyByte: true, fills: ['old', 'zero'], cutsPerWriteMax };
 }
 
 /** The disk every run starts from: an empty, durable state directory. */

@@ -14,7 +14,7 @@ import { crashImages, type CrashImageOptions, type CrashReport, type KindCount }
 import type { VfsSnapshot } from '../sim/vfs/vfs.js';
 import { Vfs } from '../sim/vfs/vfs.js';
 import type { FsOpInfo } from '../sim/world.js';
-import { Execution, initialVfs } from './execute.js';
+import { Execution, initialVfs, tornOptions } from './execute.js';
 import { findingIdsOf } from './findings.js';
 import type { OracleHistory } from './oracles/invariants.js';
 import type { Plan } from './plan.js';
@@ -108,7 +108,7 @@ export async function explore(plan: Plan, opts: ExploreOptions = {}): Promise<Ex
       subsets: true,
       exhaustiveOpsMax: 14,
       prefixesMax: 4096,
-      torn: plan.torn === 'off' ? false : plan.torn === 'sector' ? { sectorBytes: 512, fills: ['old', 'zero'] } : { sectorBytes: 0, anyByte: true, fills: ['old', 'zero'], cutsPerWriteMax: 64 },
+      torn: tornOptions(plan.torn, 64),
       rng: x.streams.stream(`explore/${index}`),
       ...opts.crashImages,
     });
