@@ -55,7 +55,7 @@ export function corpusEntryOf(f: FailureEntry): CorpusEntry {
 
 /** Writes entries not already in `dir` (same token); returns the paths written. */
 export function saveToCorpus(dir: string, entries: readonly CorpusEntry[]): string[] {
-  const have = new Set(loadCorpus(dir).map((x) => x.entry.token));
+  const have = corpusTokens(dir);
   const written: string[] = [];
   for (const e of entries) {
     if (have.has(e.token)) continue;
@@ -99,6 +99,21 @@ export function readCorpusFile(path: string): { entry: CorpusEntry; token: Repla
   }
   if (text.length > CORPUS_FILE_BYTES_MAX) throw new UsageError(`${path}: larger than ${CORPUS_FILE_BYTES_MAX} bytes`);
   return parseCorpusEntry(text, path);
+}
+
+/** The token strings of the entries in `dir`, read without decoding them (an entry of an older token version must not stop a save). */
+function corpusTokens(dir: string): Set<string> {
+  const out = new Set<string>();
+  if (!existsSync(dir)) return out;
+  for (const n of readdirSync(dir).filter((x) => x.endsWith('.json'))) {
+    try {
+      const o = JSON.parse(readFileSync(join(dir, n), 'utf8')) as { token?: unknown };
+      if (typeof o.token === 'string') out.add(o.token);
+    } catch {
+      // not an entry: loadCorpus reports it where it matters (npm test, replay)
+    }
+  }
+  return out;
 }
 
 /** Every `*.json` entry of `dir`, sorted by file name (none when the directory does not exist). */

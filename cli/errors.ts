@@ -20,3 +20,27 @@ export function oneLine(text: string, maxChars = 400): string {
   const s = text.replace(/\s*\n\s*/g, ' ').trim();
   return s.length > maxChars ? `${s.slice(0, maxChars - 1)}…` : s;
 }
+
+const ERRNO_WORDS: Readonly<Record<string, string>> = {
+  ENOENT: 'no such file or directory',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  ENOTDIR: 'a file is in the way (not a directory)',
+  EEXIST: 'a file is in the way (not a directory)',
+  EISDIR: 'it is a directory',
+  EROFS: 'read-only file system',
+  ENOSPC: 'no space left on the device',
+  EDQUOT: 'disk quota exceeded',
+  ENAMETOOLONG: 'the name is too long',
+  ELOOP: 'too many symbolic links',
+  EMFILE: 'too many open files',
+  EIO: 'input/output error',
+  EINVAL: 'invalid argument (is it a special file system such as /proc?)',
+};
+
+/** A file-system error in words (Node's messages name the syscall, not what to do). */
+export function describeFsError(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException | null)?.code;
+  if (code !== undefined && ERRNO_WORDS[code] !== undefined) return `${ERRNO_WORDS[code]} (${code})`;
+  return code ?? (e instanceof Error ? e.message : String(e));
+}

@@ -9,6 +9,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { designIds } from '../scenarios/designs.js';
 import { NAMED_SCENARIOS } from '../scenarios/named.js';
 import { FINDINGS } from '../scenarios/findings.js';
+import { TOKEN_SHAPE } from '../scenarios/token.js';
 import { PERSONALITY_NAMES } from '../scenarios/plan.js';
 import { exploreCommand } from './commands/explore.js';
 import { mergeCommand } from './commands/merge.js';
@@ -67,7 +68,7 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
   program
     .command('replay')
     .description('re-run a recorded run exactly from its token (or a file holding one, e.g. a corpus entry) and check its trace hash')
-    .argument('<token-or-file>', 'a cs1.… replay token, or a path to a file holding one')
+    .argument('<token-or-file>', `a replay token (${TOKEN_SHAPE}), or a path to a file holding one (a corpus entry, a text file)`)
     .option('--trace', 'print the full trace of every incarnation (with source locations)')
     .option('--force', 'if the code changed, run the token\'s plan on the current code anyway and report its verdict')
     .addHelpText('after', `\nA replay whose trace hash differs from the token's is refused (exit 1): the code changed.${EXIT_HELP}`)

@@ -6,17 +6,19 @@
  * instead and reports that verdict.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { executePlan, type RunResult } from '../../scenarios/execute.js';
 import { designIds } from '../../scenarios/designs.js';
 import { FINDINGS, knownFinding } from '../../scenarios/findings.js';
 import { INVARIANTS } from '../../scenarios/oracles/invariants.js';
 import { describeCommand } from '../../scenarios/plan.js';
-import { decodeToken, TOKEN_CHARS_MAX, TOKEN_PREFIX, TokenError, type ReplayToken } from '../../scenarios/token.js';
+import { decodeToken, looksLikeToken, TOKEN_CHARS_MAX, TOKEN_PREFIX, TOKEN_SHAPE, TokenError, type ReplayToken } from '../../scenarios/token.js';
 import { renderEvent } from '../../sim/trace.js';
 import { CORPUS_KIND, parseCorpusEntry } from '../corpus.js';
-import { EXIT, UsageError } from '../errors.js';
+import { describeFsError, EXIT, UsageError } from '../errors.js';
 import type { Io } from '../output.js';
 import { replayToken } from '../replay-core.js';
+import { SUMMARY_KIND } from '../summary.js';
 
 export interface ReplayCommandOptions {
   readonly trace?: boolean;
@@ -38,18 +40,39 @@ export function readReplayInput(arg: string): Input {
       throw new UsageError(e instanceof TokenError ? `${from}: ${e.message}` : String(e));
     }
   };
-  if (s.startsWith(TOKEN_PREFIX)) return checked({ token: decode(s, 'token'), from: 'token' });
-  if (s !== '' && existsSync(s) && statSync(s).isFile()) {
-    if (statSync(s).size > TOKEN_CHARS_MAX) throw new UsageError(`${s}: larger than ${TOKEN_CHARS_MAX} bytes; not a token file`);
-    const text = readFileSync(s, 'utf8');
-    if (text.includes(`"${CORPUS_KIND}"`)) {
+  if (looksLikeToken(s)) return checked({ token: decode(s, 'token'), from: 'token' });
+  const shown = JSON.stringify(s.length > 60 ? `${s.slice(0, 60)}…` : s);
+  if (s === '') throw new UsageError(`replay needs a token (${TOKEN_SHAPE}) or a file holding one; got an empty argument`);
+  if (!existsSync(s)) throw new UsageError(`${shown} is neither a crashsim replay token (they start with "${TOKEN_PREFIX}") nor an existing file`);
+  const st = statSync(s);
+  if (st.isDirectory()) {
+    const hint = existsSync(join(s, 'summary.json')) ? ': it holds a run report; its failures print their replay commands (and are in summary.json, failures[].replay)' : '';
+    throw new UsageError(`${shown} is a directory, not a token or a file holding one${hint}`);
+  }
+  if (!st.isFile()) throw new UsageError(`${shown} is not a regular file`);
+  if (st.size > TOKEN_CHARS_MAX) throw new UsageError(`${s}: larger than ${TOKEN_CHARS_MAX} bytes; not a token file`);
+  let text: string;
+  try {
+    text = readFileSync(s, 'utf8');
+  } catch (e) {
+    throw new UsageError(`cannot read ${s}: ${describeFsError(e)}`);
+  }
+  if (text.trimStart().startsWith('{')) {
+    let kind: unknown;
+    try {
+      kind = (JSON.parse(text) as { kind?: unknown } | null)?.kind;
+    } catch {
+      throw new UsageError(`${s}: starts like JSON but is not valid JSON; expected a corpus entry or a file holding a token`);
+    }
+    if (kind === CORPUS_KIND) {
       const { entry, token } = parseCorpusEntry(text, s);
       return checked({ token, from: `corpus entry ${s}${entry.finding === null ? '' : ` (${entry.finding})`}` });
     }
-    return checked({ token: decode(text, s), from: s });
+    if (kind === SUMMARY_KIND) throw new UsageError(`${s} is a run summary, not a token: each of its failures has its own replay command (failures[].replay; the run printed them too)`);
+    throw new UsageError(`${s}: a JSON file of kind ${JSON.stringify(kind ?? null)}, not a crashsim corpus entry (kind "${CORPUS_KIND}")`);
   }
-  const shown = s.length > 40 ? `${s.slice(0, 40)}…` : s;
-  throw new UsageError(`not a crashsim replay token (it must start with "${TOKEN_PREFIX}") and no file named ${JSON.stringify(shown)}`);
+  if (!looksLikeToken(text)) throw new UsageError(`${s}: the file holds no crashsim replay token (they start with "${TOKEN_PREFIX}")`);
+  return checked({ token: decode(text, s), from: s });
 }
 
 /** What a well-formed token can still name that this crashsim does not have. */

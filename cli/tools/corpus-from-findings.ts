@@ -6,9 +6,10 @@
  * recorded one is removed (it was recorded from older code); entries of new
  * failures (finding null) are never touched.
  */
-import { readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { decodeToken } from '../../scenarios/token.js';
-import { CORPUS_KIND, CORPUS_SCHEMA_VERSION, DEFAULT_CORPUS_DIR, loadCorpus, saveToCorpus, type CorpusEntry } from '../corpus.js';
+import { CORPUS_KIND, CORPUS_SCHEMA_VERSION, DEFAULT_CORPUS_DIR, saveToCorpus, type CorpusEntry } from '../corpus.js';
 
 interface RecordedFinding {
   readonly id: string;
@@ -25,11 +26,21 @@ const entries: CorpusEntry[] = (doc.findings ?? []).map((f) => {
 });
 const dir = process.argv[3] ?? DEFAULT_CORPUS_DIR;
 const recorded = new Map(entries.map((e) => [e.finding, e.token]));
-for (const old of loadCorpus(dir)) {
-  const current = old.entry.finding === null ? undefined : recorded.get(old.entry.finding);
-  if (current !== undefined && current !== old.entry.token && old.path.split('/').pop()?.startsWith(`${old.entry.finding}-`) === true) {
-    rmSync(old.path);
-    console.log(`corpus: removed ${old.path} (superseded by the recorded ${old.entry.finding})`);
+// Read raw JSON here, not through loadCorpus: a superseded entry may hold a token
+// this crashsim no longer decodes (an older token version), and it is removed anyway.
+for (const name of existsSync(dir) ? readdirSync(dir).filter((n) => n.endsWith('.json')).sort() : []) {
+  const file = join(dir, name);
+  let old: { kind?: unknown; finding?: unknown; token?: unknown };
+  try {
+    old = JSON.parse(readFileSync(file, 'utf8')) as typeof old;
+  } catch {
+    continue;
+  }
+  if (old.kind !== CORPUS_KIND || typeof old.finding !== 'string') continue;
+  const current = recorded.get(old.finding);
+  if (current !== undefined && current !== old.token && name.startsWith(`${old.finding}-`)) {
+    rmSync(file);
+    console.log(`corpus: removed ${file} (superseded by the recorded ${old.finding})`);
   }
 }
 const written = saveToCorpus(dir, entries);

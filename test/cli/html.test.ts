@@ -69,7 +69,7 @@ describe.skipIf(!chromiumAvailable())(browserTitle, () => {
         expect(await card.locator('svg.timeline').count()).toBeGreaterThan(0);
         expect(await card.locator('svg.tl-labels .lane-label').count()).toBeGreaterThan(1);
         expect(await card.locator('.broken .inv-id').textContent()).toMatch(/^(I\d+|X\d|LIVENESS)$/);
-        expect(await card.locator('.replay code').textContent()).toMatch(/^npx crashsim replay cs1\./);
+        expect(await card.locator('.replay code').textContent()).toMatch(/^npx crashsim replay cs2\./);
       }
       // the crash: a power-loss marker, the pending ops with the lost ones marked, the violation
       expect(await page.locator('.end-crash').count()).toBeGreaterThan(0);
