@@ -24,7 +24,7 @@ import type { DirEntry, Fd, FileStat } from '../../src/env.js';
 import type { SyncFs } from '../fs-api.js';
 import type { Rng } from '../random.js';
 import type { InodeId } from './model.js';
-import type { PositionalFs, Vfs } from './vfs.js';
+import type { PositionalFs, TruncatingFs, Vfs } from './vfs.js';
 
 export interface FaultProfile {
   /** Chance that a write (≥ 1 byte, valid fd) fails with EIO, writing nothing. */
@@ -106,7 +106,7 @@ interface BitFlip {
   readonly bit: number;
 }
 
-export class FaultyFs implements SyncFs, PositionalFs {
+export class FaultyFs implements SyncFs, PositionalFs, TruncatingFs {
   readonly profile: FaultProfile;
   private on: boolean;
   private readonly onFault: ((event: FaultEvent) => void) | undefined;
@@ -173,6 +173,19 @@ export class FaultyFs implements SyncFs, PositionalFs {
       if (info !== undefined) this.flips.delete(info.id);
     }
     return fd;
+  }
+
+  /** No faults of its own; a cut heals the flips it removes (a zero-extension reads fresh zeros). */
+  truncate(path: string, lenBytes: number): void {
+    this.vfs.truncate(path, lenBytes);
+    const id = this.vfs.inodeOf(path);
+    if (id !== undefined) this.heal(id, lenBytes, Number.MAX_SAFE_INTEGER);
+  }
+
+  ftruncate(fd: Fd, lenBytes: number): void {
+    this.vfs.ftruncate(fd, lenBytes);
+    const info = this.vfs.fdInfo(fd);
+    if (info !== undefined) this.heal(info.id, lenBytes, Number.MAX_SAFE_INTEGER);
   }
 
   write(fd: Fd, data: Uint8Array): number {

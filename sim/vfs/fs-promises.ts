@@ -3,12 +3,14 @@
  * run on the crash-faithful file system unmodified (import this object where it
  * imported `node:fs/promises`).
  *
- * Covered: open → FileHandle {fd, read, write, sync, datasync, stat, close,
- * readFile, writeFile}, readFile, writeFile, appendFile, readdir (names or
- * Dirents), mkdir (also recursive), rmdir, unlink, rename, stat, lstat, access.
+ * Covered: open → FileHandle {fd, read, write, sync, datasync, truncate, stat,
+ * close, readFile, writeFile}, readFile, writeFile, appendFile, readdir (names or
+ * Dirents), mkdir (also recursive), rmdir, unlink, rename, truncate, stat, lstat,
+ * access. `truncate`/`FileHandle.truncate` are the VFS's own truncate(2) and
+ * ftruncate(2) primitives (vfs.ts rule 13: durability as the file's data).
  * Errors are `FsError`s with Node's `code` (`'ENOENT'`, …), `syscall` and `path`.
  * Not covered: symlinks, timestamps (`mtimeMs` is 0), ownership, watchers,
- * streams, ftruncate. `datasync()` equals `sync()` (the VFS keeps no separate
+ * streams. `datasync()` equals `sync()` (the VFS keeps no separate
  * metadata durability). Every facade call issues the same primitives Node would
  * (e.g. writeFile = open, write until done, close); `beforeCall` is awaited
  * before each primitive, so a scheduler can make each one a step.
@@ -31,13 +33,13 @@ import { Buffer } from 'node:buffer';
 import { FsError, O_APPEND, O_CREAT, O_DIRECTORY, O_EXCL, O_RDONLY, O_RDWR, O_TRUNC, O_WRONLY } from '../../src/env.js';
 import type { Fd, FileStat } from '../../src/env.js';
 import type { FsPrimitive, SyncFs } from '../fs-api.js';
-import type { PositionalFs } from './vfs.js';
+import type { PositionalFs, TruncatingFs } from './vfs.js';
 
 /** What the facade runs on: a Vfs, or a FaultyFs around one. */
-export type FacadeFs = SyncFs & PositionalFs;
+export type FacadeFs = SyncFs & PositionalFs & TruncatingFs;
 
 export interface FsCall {
-  readonly primitive: FsPrimitive | 'pread' | 'pwrite';
+  readonly primitive: FsPrimitive | 'pread' | 'pwrite' | 'truncate' | 'ftruncate';
   readonly path?: string;
   readonly fd?: Fd;
 }
@@ -117,6 +119,12 @@ function toBytes(data: string | Uint8Array, encoding: Encoding | undefined): Uin
   throw new TypeError('data must be a string or a Uint8Array');
 }
 
+/** Node's `len` handling for truncate/ftruncate: an integer, negative counts as 0. */
+function checkLen(len: number, syscall: string): number {
+  if (typeof len !== 'number' || !Number.isSafeInteger(len)) throw new TypeError(`${syscall}: len must be an integer, got ${String(len)}`);
+  return Math.max(0, len);
+}
+
 class Facade {
   constructor(readonly fs: FacadeFs, private readonly opts: FsPromisesOptions) {}
 
@@ -193,6 +201,13 @@ export class VfsFileHandle {
     await this.sync();
   }
 
+  /** ftruncate(2): cut or zero-extend to `len` bytes (default 0, negative = 0 as in Node); the offset stays. */
+  async truncate(len = 0): Promise<void> {
+    const fd = this.openFd('ftruncate');
+    const lenBytes = checkLen(len, 'ftruncate');
+    await this.f.step({ primitive: 'ftruncate', fd }, () => this.f.fs.ftruncate(fd, lenBytes));
+  }
+
   async stat(): Promise<VfsStats> {
     const fd = this.openFd('fstat');
     return new VfsStats(await this.f.step({ primitive: 'fstat', fd }, () => this.f.fs.fstat(fd)));
@@ -253,6 +268,8 @@ export interface VfsFsPromises {
   rmdir(path: string): Promise<void>;
   unlink(path: string): Promise<void>;
   rename(from: string, to: string): Promise<void>;
+  /** truncate(2) on a path (default length 0); a FileHandle is ftruncated instead, as Node does. */
+  truncate(path: string | VfsFileHandle, len?: number): Promise<void>;
   stat(path: string): Promise<VfsStats>;
   lstat(path: string): Promise<VfsStats>;
   /** Existence check only (no permission model): rejects with ENOENT/ENOTDIR. */
@@ -354,6 +371,11 @@ export function createFsPromises(fs: FacadeFs, opts: FsPromisesOptions = {}): Vf
     },
     async rename(from: string, to: string): Promise<void> {
       await f.step({ primitive: 'rename', path: from }, () => fs.rename(from, to));
+    },
+    async truncate(path: string | VfsFileHandle, len = 0): Promise<void> {
+      if (path instanceof VfsFileHandle) return path.truncate(len);
+      const lenBytes = checkLen(len, 'truncate');
+      await f.step({ primitive: 'truncate', path }, () => fs.truncate(path, lenBytes));
     },
     stat,
     async lstat(path: string): Promise<VfsStats> {

@@ -4,7 +4,7 @@
  * faults) and fs-promises.ts (the Node-shaped facade).
  */
 export { Vfs, VfsLimitError } from './vfs.js';
-export type { CrashSource, FdInfo, PositionalFs, ResolvedVfsOptions, VfsOptions, VfsSnapshot } from './vfs.js';
+export type { CrashSource, FdInfo, PositionalFs, ResolvedVfsOptions, TruncatingFs, VfsOptions, VfsSnapshot } from './vfs.js';
 export { crashImages } from './crash.js';
 export type { CrashImage, CrashImageKind, CrashImageOptions, CrashReport, KindCount, TornDetail, TornFill, TornOptions } from './crash.js';
 export { drawFaultProfile, FAULT_KINDS, faultProfile, FaultyFs, NO_FAULTS } from './faults.js';

@@ -9,8 +9,8 @@
  *    tables of inode ids), modes and open fds, and checks every call the way
  *    Linux does before memfs sees it (memfs accepts much that Linux refuses);
  *  - durable: an immutable inode table (dir id → entries, file id → bytes);
- *  - pending log: every mutation in issue order, as data ops (write, truncate —
- *    including O_TRUNC — owned by the file) and entry ops (create/mkdir = link,
+ *  - pending log: every mutation in issue order, as data ops (write; truncate —
+ *    `truncate(2)`, `ftruncate(2)` and O_TRUNC — owned by the file) and entry ops (create/mkdir = link,
  *    unlink/rmdir = unlink, rename; owned by the parent directory or, for a
  *    rename, both). See model.ts for how one op applies.
  *
@@ -50,6 +50,12 @@
  *     see them.
  * 12. An unreachable inode's data is irrelevant: images show only what is
  *     reachable from the root.
+ * 13. `truncate(path, len)` / `ftruncate(fd, len)` (and O_TRUNC = length 0) log
+ *     one truncate op of the file: it cuts the file or zero-extends it. In every
+ *     personality above it is one of the file's data ops (fsync of the file makes
+ *     it durable with the file's writes; ordered keeps it in the prefix). A
+ *     truncate that cannot change any image (volatile and durable size already
+ *     `len`, nothing pending for the file) is not logged.
  *
  * Costs: each op appends one log entry; an fsync scans the log once (O(pending));
  * directory tables are copied on change (O(entries in that directory));
@@ -120,6 +126,17 @@ export class VfsLimitError extends Error {
 export interface PositionalFs {
   pread(fd: Fd, maxBytes: number, positionBytes: number): Uint8Array;
   pwrite(fd: Fd, data: Uint8Array, positionBytes: number): number;
+}
+
+/**
+ * truncate(2) / ftruncate(2): not in SyncFs (the system under test does not use
+ * them), used by the fs/promises facade. Linux errnos: EINVAL for a negative
+ * length, a directory fd or an fd not open for writing; EISDIR for a directory
+ * path; ENOSPC beyond `fileBytesMax`. Neither moves the fd's offset.
+ */
+export interface TruncatingFs {
+  truncate(path: string, lenBytes: number): void;
+  ftruncate(fd: Fd, lenBytes: number): void;
 }
 
 /** What the VFS knows about an open fd (for fault injection and traces). */
@@ -231,7 +248,7 @@ function fail(code: Errno, syscall: string, path?: string, detail?: string): nev
   throw new FsError(code, syscall, path, detail);
 }
 
-export class Vfs implements SyncFs, PositionalFs {
+export class Vfs implements SyncFs, PositionalFs, TruncatingFs {
   readonly personality: Personality;
   readonly options: ResolvedVfsOptions;
   private nextId: InodeId;
@@ -360,13 +377,33 @@ export class Vfs implements SyncFs, PositionalFs {
     this.fds.set(fd, state);
     if (entry.type === 'file') {
       this.acquireMemFd(entry.id);
-      if ((flags & O_TRUNC) !== 0 && lk.entry !== undefined) this.truncateFile(entry.id, lk.path);
+      if ((flags & O_TRUNC) !== 0 && lk.entry !== undefined) this.resizeFile(entry.id, 0, lk.path, 'open');
     }
     return fd;
   }
 
   fstat(fd: Fd): FileStat {
     return this.statOf(this.fdState(fd, 'fstat').id);
+  }
+
+  /** truncate(2): cut or zero-extend the file at `path` to `lenBytes` (rule 13). */
+  truncate(path: string, lenBytes: number): void {
+    // Linux checks the length before it resolves the path.
+    if (!Number.isSafeInteger(lenBytes) || lenBytes < 0) fail('EINVAL', 'truncate', String(path), `invalid length ${lenBytes}`);
+    const lk = this.lookup(path, 'truncate');
+    if (lk.entry === undefined) fail('ENOENT', 'truncate', lk.path);
+    if (lk.entry.type === 'dir') fail('EISDIR', 'truncate', lk.path);
+    if (lk.trailingSlash) fail('ENOTDIR', 'truncate', lk.path);
+    this.resizeFile(lk.entry.id, lenBytes, lk.path, 'truncate');
+  }
+
+  /** ftruncate(2): cut or zero-extend the open file to `lenBytes` (rule 13); the offset stays. */
+  ftruncate(fd: Fd, lenBytes: number): void {
+    const f = this.fdState(fd, 'ftruncate');
+    if (!Number.isSafeInteger(lenBytes) || lenBytes < 0) fail('EINVAL', 'ftruncate', undefined, `invalid length ${lenBytes}`);
+    // Linux: EINVAL (not EBADF) for a directory or an fd not open for writing.
+    if (f.type === 'dir' || !f.writable) fail('EINVAL', 'ftruncate');
+    this.resizeFile(f.id, lenBytes, this.currentPath(f.id) ?? `<unlinked inode ${f.id}>`, 'ftruncate');
   }
 
   read(fd: Fd, maxBytes: number): Uint8Array {
@@ -549,6 +586,16 @@ export class Vfs implements SyncFs, PositionalFs {
       fd, id: f.id, type: f.type, readable: f.readable, writable: f.writable, append: f.append,
       positionBytes: f.positionBytes, path: this.currentPath(f.id),
     };
+  }
+
+  /** The inode `path` names now, or undefined (no such path, or a bad one). */
+  inodeOf(path: string): InodeId | undefined {
+    try {
+      return this.lookup(path, 'stat').entry?.id;
+    } catch (e) {
+      if (e instanceof FsError) return undefined;
+      throw e;
+    }
   }
 
   /** Size of an open file (bytes). */
@@ -859,16 +906,30 @@ export class Vfs implements SyncFs, PositionalFs {
     return data.length;
   }
 
-  /** O_TRUNC on an existing file; logged unless it cannot change any image. */
-  private truncateFile(id: InodeId, path: string): void {
+  /** Rule 13: the file becomes `lenBytes` long; logged unless it cannot change any image. */
+  private resizeFile(id: InodeId, lenBytes: number, path: string, syscall: string): void {
+    if (lenBytes > this.options.fileBytesMax) fail('ENOSPC', syscall, path, `file would exceed fileBytesMax (${this.options.fileBytesMax} bytes)`);
     const volatileBytes = this.sizeOf(id);
     const durableBytes = this.durable.files.get(id)?.length ?? 0;
-    if (volatileBytes === 0 && durableBytes === 0 && !this.pendingData.has(id)) return;
+    if (volatileBytes === lenBytes && durableBytes === lenBytes && !this.pendingData.has(id)) return;
     this.checkLogRoom();
-    this.memState().vol.ftruncateSync(this.memFd(id), 0);
-    this.vContent.set(id, EMPTY_BYTES);
-    this.dirty.delete(id);
-    this.append({ kind: 'truncate', seq: this.nextSeq++, id, lenBytes: 0, path });
+    const m = this.memState();
+    const held = m.memFds.get(id);
+    if (held !== undefined) m.vol.ftruncateSync(held.memFd, lenBytes);
+    else m.vol.truncateSync(this.memPath(id), lenBytes);
+    const clean = this.dirty.has(id) ? undefined : this.vContent.get(id);
+    if (lenBytes === 0) {
+      this.vContent.set(id, EMPTY_BYTES);
+      this.dirty.delete(id);
+    } else if (clean !== undefined && (held === undefined || lenBytes <= CACHE_PATCH_BYTES_MAX)) {
+      // A file without an fd must keep a complete cache (refreshContents reads only open files).
+      const next = new Uint8Array(lenBytes);
+      next.set(clean.subarray(0, Math.min(clean.length, lenBytes)));
+      this.vContent.set(id, next);
+    } else {
+      this.dirty.add(id);
+    }
+    this.append({ kind: 'truncate', seq: this.nextSeq++, id, lenBytes, path });
   }
 
   private sizeOf(id: InodeId): number {

@@ -1,7 +1,7 @@
 /**
  * Differential test: the same random op sequences on the VFS and on a real
  * temporary directory (node:fs sync API) give the same results, the same error
- * codes and the same visible tree. This is what keeps the VFS's errno table
+ * codes and the same visible tree (truncate/ftruncate included). This is what keeps the VFS's errno table
  * honest: the real kernel is the reference.
  */
 import * as fs from 'node:fs';
@@ -24,7 +24,9 @@ type Cmd =
   | { c: 'read'; slot: number; len: number }
   | { c: 'fsync' | 'close' | 'fstat'; slot: number }
   | { c: 'mkdir' | 'rmdir' | 'unlink' | 'stat' | 'readdir'; path: number }
-  | { c: 'rename'; from: number; to: number };
+  | { c: 'rename'; from: number; to: number }
+  | { c: 'ftruncate'; slot: number; len: number }
+  | { c: 'truncate'; path: number; len: number };
 
 const path = fc.nat(PATHS.length - 1);
 const slot = fc.nat(5);
@@ -35,6 +37,8 @@ const cmdArb: fc.Arbitrary<Cmd> = fc.oneof(
   { weight: 3, arbitrary: fc.record({ c: fc.constantFrom('fsync' as const, 'close' as const, 'fstat' as const), slot }) },
   { weight: 5, arbitrary: fc.record({ c: fc.constantFrom('mkdir' as const, 'rmdir' as const, 'unlink' as const, 'stat' as const, 'readdir' as const), path }) },
   { weight: 3, arbitrary: fc.record({ c: fc.constant('rename' as const), from: path, to: path }) },
+  { weight: 2, arbitrary: fc.record({ c: fc.constant('ftruncate' as const), slot, len: fc.integer({ min: 0, max: 50 }) }) },
+  { weight: 2, arbitrary: fc.record({ c: fc.constant('truncate' as const), path, len: fc.integer({ min: 0, max: 50 }) }) },
 );
 
 function outcome(f: () => unknown): unknown {
@@ -168,6 +172,17 @@ function runBoth(cmds: readonly Cmd[]): void {
           const p = PATHS[cmd.path] as string;
           a = outcome(() => v.unlink(p));
           b = outcome(() => fs.unlinkSync(real(p)));
+          break;
+        }
+        case 'ftruncate':
+          if (s === undefined) continue;
+          a = outcome(() => v.ftruncate(s.fd, cmd.len));
+          b = outcome(() => fs.ftruncateSync(s.rfd, cmd.len));
+          break;
+        case 'truncate': {
+          const p = PATHS[cmd.path] as string;
+          a = outcome(() => v.truncate(p, cmd.len));
+          b = outcome(() => fs.truncateSync(real(p), cmd.len));
           break;
         }
         case 'rename': {

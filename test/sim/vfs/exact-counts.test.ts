@@ -301,3 +301,45 @@ describe('bounded exhaustive vs sampled subsets', () => {
     expect(a.counts.total).toEqual({ candidates: 7 + 64, distinct: 64 });
   });
 });
+
+describe('truncate and ftruncate (rule 13): the file\'s data ops in every personality', () => {
+  // Start: /f = "ABCDEFGH" durable. #1 ftruncate to 3, #2 pwrite "xy" at 5 (a zero gap at 3..4).
+  const run = (personality: Personality, fsync = false): CrashReport => {
+    const v = Vfs.fromImage({ dirs: ['/'], files: new Map([['/f', enc('ABCDEFGH')]]) }, { personality });
+    const fd = v.open('/f', O_WRONLY);
+    v.ftruncate(fd, 3);
+    v.pwrite(fd, enc('xy'), 5);
+    if (fsync) v.fsync(fd);
+    return crashImages(v);
+  };
+  const OLD = '/f=ABCDEFGH';
+  const CUT = '/f=ABC';
+  const WRITE_ONLY = '/f=ABCDExyH';
+  const BOTH = '/f=ABC\0\0xy';
+
+  it('strict-posix and ext4-weak: any subset of the two data ops → 4 images', () => {
+    for (const personality of ['strict-posix', 'ext4-ordered'] as const) {
+      const r = run(personality);
+      expect(r.pending, personality).toEqual(['#1 truncate /f to 3B', '#2 write /f @5 +2B']);
+      expect(counts(r), personality).toBe('prefix 3/3 subset 4/4 torn 0/0 total 7/4');
+      expect(shown(r), personality).toEqual([OLD, CUT, WRITE_ONLY, BOTH].sort());
+    }
+  });
+
+  it('ordered: prefixes only → never the write without the cut', () => {
+    expect(shown(run('ordered'))).toEqual([OLD, CUT, BOTH].sort());
+  });
+
+  it('fsync of the file makes the truncate durable with the write, in every personality', () => {
+    for (const personality of ['strict-posix', 'ext4-ordered', 'ordered'] as const) expect(shown(run(personality, true)), personality).toEqual([BOTH]);
+  });
+
+  it('truncate(path) zero-extends; a no-op truncate logs nothing', () => {
+    const v = Vfs.fromImage({ dirs: ['/'], files: new Map([['/f', enc('AB')]]) }, { personality: 'strict-posix' });
+    v.truncate('/f', 2);
+    expect(crashImages(v).pending).toEqual([]);
+    v.truncate('/f', 4);
+    expect(shown(crashImages(v))).toEqual(['/f=AB', '/f=AB\0\0']);
+    expect(v.stat('/f').sizeBytes).toBe(4);
+  });
+});

@@ -133,6 +133,19 @@ describe('each fault kind', () => {
     expect(diff(dec(f.pread(fd, 5, 0)))).toHaveLength(1); // a new flip, inside [0, 5)
     expect(dec(f.pread(fd, 1, 5))).toBe('f');
   });
+
+  it('a truncate that cuts below a flipped byte heals it; the zero-extension reads clean zeros', () => {
+    const v = Vfs.fromImage({ dirs: ['/'], files: new Map([['/f', enc('abcdefgh')]]) }, { personality: 'ext4-ordered' });
+    const f = new FaultyFs(v, { readCorruptionProbability: 1 }, new SeededRng('heal'), { corruptionsPerFileMax: 1 });
+    const fd = f.open('/f', O_RDWR);
+    expect(dec(f.pread(fd, 1, 6))).not.toBe('g');
+    f.ftruncate(fd, 7); // byte 6 survives the cut: still flipped
+    expect(dec(f.pread(fd, 1, 6))).not.toBe('g');
+    f.truncate('/f', 6);
+    f.ftruncate(fd, 8);
+    f.pread(fd, 6, 0); // the one flip allowed per file now lands in [0, 6)
+    expect([...f.pread(fd, 2, 6)]).toEqual([0, 0]);
+  });
 });
 
 describe('determinism', () => {

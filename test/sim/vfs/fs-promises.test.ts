@@ -69,6 +69,31 @@ describe('fs/promises facade', () => {
     expect(await codeOf(h.read(new Uint8Array(1)))).toBe('EBADF');
   });
 
+  it('truncate(path) and FileHandle.truncate are primitives with crash images of their own', async () => {
+    const vfs = Vfs.fromImage({ dirs: ['/'], files: new Map([['/log', new TextEncoder().encode('0123456789')]]) }, { personality: 'strict-posix' });
+    const calls: string[] = [];
+    const fsp = createFsPromises(vfs, { beforeCall: (c) => void calls.push(c.primitive) });
+    const h = await fsp.open('/log', 'r+');
+    await h.truncate(4);
+    expect(await fsp.readFile('/log', 'utf8')).toBe('0123');
+    await h.truncate();
+    await fsp.truncate('/log', 2);
+    expect([...(await fsp.readFile('/log'))]).toEqual([0, 0]);
+    await fsp.truncate(h, 1);
+    await fsp.truncate('/log', -5); // Node: a negative length means 0
+    expect((await h.stat()).size).toBe(0);
+    expect(calls.filter((c) => c.endsWith('truncate'))).toEqual(['ftruncate', 'ftruncate', 'truncate', 'ftruncate', 'truncate']);
+    expect(await codeOf(fsp.truncate('/', 0))).toBe('EISDIR');
+    expect(await codeOf(fsp.truncate('/missing'))).toBe('ENOENT');
+    await expect(h.truncate(1.5)).rejects.toThrow(/len must be an integer/);
+    // Five truncates pending on top of the durable 10 bytes: strict-posix may keep any subset.
+    expect(crashImages(vfs).pending).toHaveLength(5);
+    await h.sync();
+    expect(crashImages(vfs).images.map((i) => i.files.get('/log')?.length)).toEqual([0]);
+    await h.close();
+    expect(await codeOf(h.truncate())).toBe('EBADF');
+  });
+
   it('announces every primitive to beforeCall before running it', async () => {
     const calls: string[] = [];
     const vfs = Vfs.create({ personality: 'ordered' });
