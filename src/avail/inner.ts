@@ -93,7 +93,8 @@ export function newEmptyInner(deps: AvailDeps): Inner {
   };
 }
 
-export type CommitQCWriter = 'newInner' | 'prune' | 'persist';
+/** Who stored into latestCommitQC; `push` only in a mutant (no design publishes in PushCommitQC). */
+export type CommitQCWriter = 'newInner' | 'prune' | 'persist' | 'push';
 
 /** Every store into `latestCommitQC` goes through here so the observer sees it. */
 export function publishCommitQC(deps: AvailDeps, inner: Inner, qc: CommitQC, writer: CommitQCWriter): void {

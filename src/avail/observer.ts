@@ -47,6 +47,8 @@ export interface AvailObserver {
   onBlockWritten?(e: { readonly proposal: SignedLaneProposal }): void;
   /** a CommitQC file write completed */
   onCommitQCWritten?(e: { readonly qc: CommitQC }): void;
+  /** the persist driver begins or ends one write group of a persist task (src/design/loop.ts) */
+  onWriteGroup?(e: { readonly task: string; readonly group: string; readonly phase: 'begin' | 'end' }): void;
   /** a DeleteBefore call of the persist loop or of startup returned */
   onDeleteBefore?(e: { readonly kind: 'blocks'; readonly laneFirsts: ReadonlyMap<LaneId, bigint> } | { readonly kind: 'commitQCs'; readonly before: bigint }): void;
 }

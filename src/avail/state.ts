@@ -8,6 +8,7 @@ import { ProcessAbort } from '../codec/index.js';
 import { WAIT } from '../env.js';
 import type { AtomicSend, Ctx, Env } from '../env.js';
 import { AvailError, ErrBadLane, ErrPruned, errorIs, invariant, wrapError } from '../errors.js';
+import { runPersistTask } from '../design/loop.js';
 import type { Design, Persisters } from '../design/types.js';
 import {
   ZERO_HASH,
@@ -38,7 +39,7 @@ import type { StateCore } from './core.js';
 import type { DataLayer } from './data.js';
 import { InMemoryDataLayer } from './data.js';
 import type { AvailDeps } from './deps.js';
-import { AppVotes, BlockVotes, cursorOf, laneQC, prune } from './inner.js';
+import { AppVotes, BlockVotes, laneQC, prune } from './inner.js';
 import type { Inner } from './inner.js';
 import type { AvailObserver } from './observer.js';
 import { unspecifiedOrder } from './order.js';
@@ -119,9 +120,6 @@ export interface LaneProposalSubscription {
 /** Largest lane range `headers` allocates for (far above any range a committee can finalise). */
 const HEADERS_RANGE_MAX = 1n << 24n;
 
-function minBig(a: bigint, b: bigint): bigint {
-  return a < b ? a : b;
-}
 function maxBig(a: bigint, b: bigint): bigint {
   return a > b ? a : b;
 }
@@ -151,10 +149,10 @@ export class AvailState {
   // -------------------------------------------------------------------------
   // Run (spec §8.1, §9.5)
 
-  /** Starts "persist" and "s.data.PushQC" in one scope; ends with the first error. */
+  /** Starts the design's persist task(s) ("persist") and "s.data.PushQC" in one scope; ends with the first error. */
   run(ctx: Ctx): Promise<void> {
     return this.core.env.tasks.run(ctx, 'avail', async (_sctx, scope) => {
-      scope.spawn('persist', (c) => this.core.design.runPersist(this.core, c));
+      for (const t of this.core.design.persistTasks) scope.spawn(t.name, (c) => runPersistTask(this.core, c, t));
       scope.spawn('s.data.PushQC', (c) => this.dataPump(c));
     });
   }
@@ -354,7 +352,7 @@ export class AvailState {
         const headers = await this.section(ctx, (inner) => {
           const batch: BlockHeader[] = [];
           for (const [lane, q] of unspecifiedOrder(this.core.env, [...inner.blocks])) {
-            const upper = minBig(q.next, cursorOf(inner.nextBlockToPersist, lane));
+            const upper = this.design.recvBatchBound(inner, lane, q);
             for (let i = maxBig(q.first, next.get(lane) ?? 0n); i < upper; i++) {
               const p = q.get(i);
               invariant(p !== undefined, 'block queue entry inside [first, next)');
@@ -419,6 +417,7 @@ export class AvailState {
     await this.section(ctx, (inner, ctl) => {
       if (idx !== inner.commitQCs.next) return;
       inner.commitQCs.pushBack(qc);
+      this.design.onCommitQCPushed(this.core, inner, qc);
       this.core.observer?.onCommitQCPushed?.({ qc, latest: inner.latestCommitQC.load() });
       ctl.updated();
     });

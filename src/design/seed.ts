@@ -10,17 +10,19 @@ import { AvailError, invariant, wrapError } from '../errors.js';
 import { appQCIndex, commitQCIndex, laneString } from '../types.js';
 import type { AppQC, CommitQC, LaneId, SignedLaneProposal } from '../types.js';
 import type { AvailDeps } from '../avail/deps.js';
-import { markBlockPersisted, markCommitQCsPersisted } from '../avail/core.js';
+import { markCommitQCsPersisted } from '../avail/core.js';
 import type { StateCore } from '../avail/core.js';
 import { cursorOf, newEmptyInner, prune, publishCommitQC } from '../avail/inner.js';
 import type { Inner } from '../avail/inner.js';
 import type { PersistBatch } from '../avail/observer.js';
 import { unspecifiedOrder } from '../avail/order.js';
 import { WAIT } from '../env.js';
-import { abFileForSeq, newABPersister, newNoOpABPersister } from '../persist/ab.js';
+import { SPEC_AB_POLICY, abFileForSeq, newABPersister, newNoOpABPersister } from '../persist/ab.js';
 import { newBlockPersister, newNoOpBlockPersister } from '../persist/blocks.js';
 import { newCommitQCPersister, newNoOpCommitQCPersister } from '../persist/commitqcs.js';
-import type { Design, LoadedAvailState, PersistLoopLocals, Persisters } from './types.js';
+import { writeAndSync } from '../persist/fsutil.js';
+import { blocksGroup, commitQCsGroup, deleteOldBlocksGroup, persistedVoteBound } from './loop.js';
+import type { Design, LoadedAvailState, PersistLoopLocals, Persisters, WriteGroup } from './types.js';
 
 /** Spec §9.1. */
 export const BLOCKS_PER_LANE_PER_COMMIT = 10n;
@@ -47,7 +49,7 @@ async function loadPersistedState(deps: AvailDeps, ctx: Ctx, stateDir: string | 
   const { env, design } = deps;
   let ab;
   try {
-    ab = await newABPersister(env, ctx, stateDir, AVAIL_AB_PREFIX, design.abPayloadType);
+    ab = await newABPersister(env, ctx, stateDir, AVAIL_AB_PREFIX, design.abPayloadType, design.abPersister);
   } catch (e) {
     throw wrapStartupError(`NewPersister ${AVAIL_AB_PREFIX}`, e);
   }
@@ -61,13 +63,13 @@ async function loadPersistedState(deps: AvailDeps, ctx: Ctx, stateDir: string | 
   }
   let blocks;
   try {
-    blocks = await newBlockPersister(env, ctx, stateDir, design.blockLoader);
+    blocks = await newBlockPersister(env, ctx, stateDir, design.blockLoader, design.fileWrite.blocks);
   } catch (e) {
     throw wrapStartupError('NewBlockPersister', e);
   }
   let commitQCs;
   try {
-    commitQCs = await newCommitQCPersister(env, ctx, stateDir, design.commitQCPersister);
+    commitQCs = await newCommitQCPersister(env, ctx, stateDir, design.commitQCPersister, design.fileWrite.commitQCs);
   } catch (e) {
     throw wrapStartupError('NewCommitQCPersister', e);
   }
@@ -149,76 +151,57 @@ async function collectPersistBatch(core: StateCore, ctx: Ctx, _locals: PersistLo
   return batch;
 }
 
-/** Seed `runPersist` (spec §8.3). Returns only with an error (wrapped) or the context's. */
-async function runPersist(core: StateCore, ctx: Ctx): Promise<void> {
-  const { persisters, observer, design } = core;
-  const locals: PersistLoopLocals = { lastPersistedAppQC: undefined, lastPersistedAppQCNext: 0n };
-  for (;;) {
-    const batch = await design.collectPersistBatch(core, ctx, locals);
+// Seed `runPersist` (spec §8.3) as write groups: blocks → delete old blocks →
+// CommitQCs → AppQC → delete old CommitQCs → publish (src/design/loop.ts runs them).
 
-    // 1. Blocks, one at a time, each followed by its cursor mark.
-    for (const p of batch.blocks) {
-      // The reference dereferences the entry: a null one kills the process.
-      if (p === undefined || p === null) throw new ProcessAbort('persist loop: nil block in batch');
-      const h = p.block.header;
+/** 4. The AppQC, when it is not the object this loop wrote last (compared by identity). */
+export const seedAppQCGroup: WriteGroup = {
+  name: 'appQC',
+  async run(core, ctx, batch, locals) {
+    const { persisters, observer, design } = core;
+    if (batch.appQC === locals.lastPersistedAppQC) return;
+    const appQC = batch.appQC;
+    if (appQC !== undefined) {
       try {
-        await persisters.blocks.persistBlock(ctx, p);
+        await persisters.ab.persist(ctx, encodeAppQC(appQC));
       } catch (e) {
-        throw wrapError(`persist block ${laneString(h.lane)}/${h.blockNumber}`, e);
+        throw wrapError(design.abPersistErrorPrefix, e);
       }
-      if (!persisters.blocks.noop) observer?.onBlockWritten?.({ proposal: p });
-      await markBlockPersisted(core, ctx, h.lane, h.blockNumber + 1n);
+      if (!persisters.ab.noop) {
+        observer?.onAppQCWritten?.({ appQC, seq: persisters.ab.seq, file: abFileForSeq(AVAIL_AB_PREFIX, persisters.ab.seq) });
+      }
     }
-    // 2. Old blocks, every iteration.
+    locals.lastPersistedAppQC = appQC;
+  },
+};
+
+/** 5a. Old CommitQCs: only when this batch had CommitQCs. */
+export const seedDeleteOldCommitQCsGroup: WriteGroup = {
+  name: 'deleteOldCommitQCs',
+  async run(core, ctx, batch) {
+    const { persisters, observer } = core;
+    if (batch.commitQCs.length === 0) return;
     try {
-      await persisters.blocks.deleteBefore(ctx, batch.laneFirsts);
+      await persisters.commitQCs.deleteBefore(ctx, batch.commitQCFirst);
     } catch (e) {
-      throw wrapError('block deleteBefore', e);
+      throw wrapError('commitqc deleteBefore', e);
     }
-    if (!persisters.blocks.noop) observer?.onDeleteBefore?.({ kind: 'blocks', laneFirsts: batch.laneFirsts });
+    if (!persisters.commitQCs.noop) observer?.onDeleteBefore?.({ kind: 'commitQCs', before: batch.commitQCFirst });
+  },
+};
 
-    // 3. CommitQCs.
-    let cur = batch.commitQCCur;
-    for (const qc of batch.commitQCs) {
-      if (qc === undefined || qc === null) throw new ProcessAbort('persist loop: nil commitQC in batch');
-      try {
-        await persisters.commitQCs.persistCommitQC(ctx, qc);
-      } catch (e) {
-        throw wrapError(`persist commitqc ${commitQCIndex(qc)}`, e);
-      }
-      if (!persisters.commitQCs.noop) observer?.onCommitQCWritten?.({ qc });
-      cur = commitQCIndex(qc) + 1n;
-    }
-
-    // 4. AppQC, when it is not the object this loop wrote last.
-    if (batch.appQC !== locals.lastPersistedAppQC) {
-      const appQC = batch.appQC;
-      if (appQC !== undefined) {
-        try {
-          await persisters.ab.persist(ctx, encodeAppQC(appQC));
-        } catch (e) {
-          throw wrapError(design.abPersistErrorPrefix, e);
-        }
-        if (!persisters.ab.noop) {
-          observer?.onAppQCWritten?.({ appQC, seq: persisters.ab.seq, file: abFileForSeq(AVAIL_AB_PREFIX, persisters.ab.seq) });
-        }
-      }
-      locals.lastPersistedAppQC = appQC;
-    }
-
-    // 5. Old CommitQCs, then publish: only when this batch had CommitQCs.
+/** 5b. Publish: the cursor past the batch's last CommitQC, and that CommitQC (only when the batch had CommitQCs). */
+export const seedPublishGroup: WriteGroup = {
+  name: 'publish',
+  async run(core, ctx, batch) {
     const lastQC = batch.commitQCs[batch.commitQCs.length - 1];
-    if (lastQC !== undefined) {
-      try {
-        await persisters.commitQCs.deleteBefore(ctx, batch.commitQCFirst);
-      } catch (e) {
-        throw wrapError('commitqc deleteBefore', e);
-      }
-      if (!persisters.commitQCs.noop) observer?.onDeleteBefore?.({ kind: 'commitQCs', before: batch.commitQCFirst });
-      await markCommitQCsPersisted(core, ctx, cur, lastQC);
-    }
-  }
-}
+    if (lastQC === undefined) return;
+    await markCommitQCsPersisted(core, ctx, commitQCIndex(lastQC) + 1n, lastQC);
+  },
+};
+
+/** The seed iteration, in the PR's order (spec §2.5). */
+export const SEED_WRITE_GROUPS: readonly WriteGroup[] = [blocksGroup(), deleteOldBlocksGroup, commitQCsGroup, seedAppQCGroup, seedDeleteOldCommitQCsGroup, seedPublishGroup];
 
 export const seedDesign: Design = {
   name: 'seed',
@@ -253,6 +236,13 @@ export const seedDesign: Design = {
   pushVoteErrorPrefixes: { verify: 'block.Verify(): ', sig: 'p.VerifySig(): ' },
 
   collectPersistBatch,
-  runPersist,
+  persistTasks: [{ name: 'persist', collect: (core, ctx, locals) => core.design.collectPersistBatch(core, ctx, locals), groups: SEED_WRITE_GROUPS }],
+  fileWrite: { blocks: writeAndSync, commitQCs: writeAndSync },
+  abPersister: SPEC_AB_POLICY,
+
+  recvBatchBound: persistedVoteBound,
+  onCommitQCPushed() {
+    // PushCommitQC does not publish (spec §8.5).
+  },
 };
 

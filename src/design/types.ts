@@ -11,7 +11,8 @@ import type { Inner } from '../avail/inner.js';
 import type { PersistBatch } from '../avail/observer.js';
 import type { Queue } from '../avail/queue.js';
 import type { BlockVotes } from '../avail/inner.js';
-import type { ABPersister } from '../persist/ab.js';
+import type { ABPersister, ABPersisterPolicy } from '../persist/ab.js';
+import type { WriteFile } from '../persist/fsutil.js';
 import type { BlockLoaderPolicy, BlockPersister, LoadedBlock } from '../persist/blocks.js';
 import type { CommitQCPersister, CommitQCPersisterPolicy, LoadedCommitQC } from '../persist/commitqcs.js';
 import type { AppQC, CommitQC, LaneId, PruneAnchor, SignedLaneProposal } from '../types.js';
@@ -42,6 +43,32 @@ export interface PersistLoopLocals {
   lastPersistedAppQC: AppQC | undefined;
   /** merged: NextOpt of the last anchor written by this loop */
   lastPersistedAppQCNext: bigint;
+}
+
+/**
+ * One named group of a persist iteration's I/O and marks (spec §2.5: one
+ * numbered step, e.g. "delete old blocks"). The shared driver
+ * (src/design/loop.ts) runs a task's groups in list order, so reordering the
+ * list is the whole of a reordering mutant or ablation.
+ */
+export interface WriteGroup {
+  /** stable name: forensics, ablations and explanations refer to groups by it */
+  readonly name: string;
+  run(core: StateCore, ctx: Ctx, batch: PersistBatch, locals: PersistLoopLocals): Promise<void>;
+}
+
+/** A persist task: collect a batch (waiting for work), run its write groups, repeat until an error. */
+export interface PersistTask {
+  /** the task's name in the trace; every faithful design has exactly one, "persist" */
+  readonly name: string;
+  collect(core: StateCore, ctx: Ctx, locals: PersistLoopLocals): Promise<PersistBatch>;
+  readonly groups: readonly WriteGroup[];
+}
+
+/** H1 per kind of persisted file (spec §2.2): every faithful design writes and fsyncs each one. */
+export interface FileWritePolicy {
+  readonly blocks: WriteFile;
+  readonly commitQCs: WriteFile;
 }
 
 export interface Design {
@@ -76,6 +103,16 @@ export interface Design {
 
   // --- persist loop (spec §8) ---
   collectPersistBatch(core: StateCore, ctx: Ctx, locals: PersistLoopLocals): Promise<PersistBatch>;
-  /** runs until an error (returned wrapped) or cancellation */
-  runPersist(core: StateCore, ctx: Ctx): Promise<void>;
+  /** the persist tasks `Run` starts (before the data pump), each run by the shared driver until an error or cancellation */
+  readonly persistTasks: readonly PersistTask[];
+  /** how the block and CommitQC persisters write a file */
+  readonly fileWrite: FileWritePolicy;
+  /** how the A/B persister writes a slot and consumes sequence numbers (spec §3.3) */
+  readonly abPersister: ABPersisterPolicy;
+
+  // --- outputs gated on persistence (spec §9.2, §9.3) ---
+  /** RecvBatch: exclusive upper bound of the block numbers of `lane` the node may vote for now */
+  recvBatchBound(inner: Inner, lane: LaneId, q: Queue<SignedLaneProposal>): bigint;
+  /** PushCommitQC appended `qc` inside its lock section (publishes nothing in both designs, spec §8.5) */
+  onCommitQCPushed(deps: AvailDeps, inner: Inner, qc: CommitQC): void;
 }

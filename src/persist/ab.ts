@@ -9,12 +9,22 @@ import type { Ctx, Env } from '../env.js';
 import { decodeWrapper, encodeWrapper, parseStage1 } from '../codec/index.js';
 import type { PersistedWrapper } from '../codec/index.js';
 import { AvailError, invariant, wrapError } from '../errors.js';
-import { FILE_MODE, isNotExist, joinPath, readFile, remove, syncDir, writeAndSync } from './fsutil.js';
+import { FILE_MODE, isNotExist, joinPath, readFile, remove, syncDir, writeAndSync, type WriteFile } from './fsutil.js';
 
 export const SUFFIX_A = '_a.pb';
 export const SUFFIX_B = '_b.pb';
 /** Go's os.CreateTemp gives up after this many name collisions. */
 const PROBE_CREATE_TRIES_MAX = 10_000;
+
+/** How Persist writes a slot and when it consumes a sequence number (spec §3.3). */
+export interface ABPersisterPolicy {
+  /** H1 in every faithful design */
+  readonly write: WriteFile;
+  /** false in every faithful design: "a failed write does not consume a sequence number" */
+  readonly advanceSeqOnFailure: boolean;
+}
+
+export const SPEC_AB_POLICY: ABPersisterPolicy = { write: writeAndSync, advanceSeqOnFailure: false };
 
 export interface ABPersister {
   /** true for the no-op variant (persistence disabled). */
@@ -37,6 +47,7 @@ class FileABPersister implements ABPersister {
     private readonly dir: string,
     private readonly prefix: string,
     public seq: bigint,
+    private readonly policy: ABPersisterPolicy,
   ) {}
 
   async persist(ctx: Ctx, payload: Uint8Array): Promise<void> {
@@ -44,8 +55,9 @@ class FileABPersister implements ABPersister {
     const file = abFileForSeq(this.prefix, seq);
     const bytes = encodeWrapper({ seq, data: payload });
     try {
-      await writeAndSync(this.env, ctx, joinPath(this.dir, file), bytes);
+      await this.policy.write(this.env, ctx, joinPath(this.dir, file), bytes);
     } catch (e) {
+      if (this.policy.advanceSeqOnFailure) this.seq = seq;
       throw wrapError(`persist to ${file}`, e);
     }
     this.seq = seq;
@@ -122,7 +134,7 @@ export interface ABLoadResult {
  * pre-creation of both slots, directory sync, Stage-1 parse of the winner.
  * `payloadType` names the payload message for `parseStage1` (seed: `AppQC`).
  */
-export async function newABPersister(env: Env, ctx: Ctx, dir: string, prefix: string, payloadType: string): Promise<ABLoadResult> {
+export async function newABPersister(env: Env, ctx: Ctx, dir: string, prefix: string, payloadType: string, policy: ABPersisterPolicy = SPEC_AB_POLICY): Promise<ABLoadResult> {
   let st;
   try {
     st = await env.fs.stat(ctx, dir);
@@ -154,7 +166,7 @@ export async function newABPersister(env: Env, ctx: Ctx, dir: string, prefix: st
     if (err !== undefined) throw new AvailError(`unmarshal persisted ${prefix}: ${err}`);
     loaded = winner.data;
   }
-  return { persister: new FileABPersister(env, dir, prefix, winner?.seq ?? 0n), loaded };
+  return { persister: new FileABPersister(env, dir, prefix, winner?.seq ?? 0n, policy), loaded };
 }
 
 /** Go's os.CreateTemp(dir, ".writable-probe-*") then Close and Remove (their errors ignored). */

@@ -7,7 +7,7 @@ import type { Ctx, Env } from '../env.js';
 import { ProcessAbort, decodeSignedLaneProposal, encodeSignedLaneProposal } from '../codec/index.js';
 import { errorText, wrapError } from '../errors.js';
 import type { LaneId, SignedLaneProposal } from '../types.js';
-import { isNotExist, joinPath, mkdirAll, readDir, readFile, remove, writeAndSync } from './fsutil.js';
+import { isNotExist, joinPath, mkdirAll, readDir, readFile, remove, writeAndSync, type WriteFile } from './fsutil.js';
 import { PB_SUFFIX, blockFileName, parseBlockFileName } from './names.js';
 
 export const BLOCKS_DIR = 'blocks';
@@ -48,11 +48,12 @@ class FileBlockPersister implements BlockPersister {
   constructor(
     private readonly env: Env,
     readonly dir: string,
+    private readonly write: WriteFile,
   ) {}
 
   async persistBlock(ctx: Ctx, p: SignedLaneProposal): Promise<void> {
     const h = p.block.header;
-    await writeAndSync(this.env, ctx, joinPath(this.dir, blockFileName(h.lane, h.blockNumber)), encodeSignedLaneProposal(p));
+    await this.write(this.env, ctx, joinPath(this.dir, blockFileName(h.lane, h.blockNumber)), encodeSignedLaneProposal(p));
   }
 
   async deleteBefore(ctx: Ctx, laneFirsts: ReadonlyMap<LaneId, bigint>): Promise<void> {
@@ -85,8 +86,8 @@ export interface BlockPersisterLoad {
   readonly loaded: Map<LaneId, LoadedBlock[]>;
 }
 
-/** `NewBlockPersister(D)`: H3 `D/blocks`, then loadAll (spec §4.2–§4.3). */
-export async function newBlockPersister(env: Env, ctx: Ctx, stateDir: string, policy: BlockLoaderPolicy): Promise<BlockPersisterLoad> {
+/** `NewBlockPersister(D)`: H3 `D/blocks`, then loadAll (spec §4.2–§4.3). `write` is H1 in every faithful design. */
+export async function newBlockPersister(env: Env, ctx: Ctx, stateDir: string, policy: BlockLoaderPolicy, write: WriteFile = writeAndSync): Promise<BlockPersisterLoad> {
   const dir = joinPath(stateDir, BLOCKS_DIR);
   try {
     await mkdirAll(env, ctx, dir);
@@ -94,7 +95,7 @@ export async function newBlockPersister(env: Env, ctx: Ctx, stateDir: string, po
     throw wrapError(`create blocks dir ${dir}`, e);
   }
   const loaded = await loadAllBlocks(env, ctx, dir, policy);
-  return { persister: new FileBlockPersister(env, dir), loaded };
+  return { persister: new FileBlockPersister(env, dir, write), loaded };
 }
 
 async function loadAllBlocks(env: Env, ctx: Ctx, dir: string, policy: BlockLoaderPolicy): Promise<Map<LaneId, LoadedBlock[]>> {

@@ -9,7 +9,7 @@ import { ProcessAbort, decodeCommitQC, encodeCommitQC } from '../codec/index.js'
 import { AvailError, errorText, wrapError } from '../errors.js';
 import { commitQCIndex } from '../types.js';
 import type { CommitQC } from '../types.js';
-import { isNotExist, joinPath, mkdirAll, readDir, readFile, remove, writeAndSync } from './fsutil.js';
+import { isNotExist, joinPath, mkdirAll, readDir, readFile, remove, writeAndSync, type WriteFile } from './fsutil.js';
 import { PB_SUFFIX, commitQCFileName, parseCommitQCFileName } from './names.js';
 
 export const COMMITQCS_DIR = 'commitqcs';
@@ -33,6 +33,8 @@ export class CommitQCPersister {
     readonly dir: string | undefined,
     private readonly policy: CommitQCPersisterPolicy,
     private next: bigint,
+    /** H1 in every faithful design */
+    private readonly write: WriteFile = writeAndSync,
   ) {}
 
   get noop(): boolean {
@@ -55,7 +57,7 @@ export class CommitQCPersister {
     }
     if (this.dir !== undefined) {
       try {
-        await writeAndSync(this.env, ctx, joinPath(this.dir, commitQCFileName(i)), encodeCommitQC(qc));
+        await this.write(this.env, ctx, joinPath(this.dir, commitQCFileName(i)), encodeCommitQC(qc));
       } catch (e) {
         throw wrapError(`persist commitqc ${i}`, e);
       }
@@ -97,7 +99,7 @@ export interface CommitQCPersisterLoad {
 }
 
 /** `NewCommitQCPersister(D)`: H3 `D/commitqcs`, loadAll, next = last + 1 (spec §5.2). */
-export async function newCommitQCPersister(env: Env, ctx: Ctx, stateDir: string, policy: CommitQCPersisterPolicy): Promise<CommitQCPersisterLoad> {
+export async function newCommitQCPersister(env: Env, ctx: Ctx, stateDir: string, policy: CommitQCPersisterPolicy, write: WriteFile = writeAndSync): Promise<CommitQCPersisterLoad> {
   const dir = joinPath(stateDir, COMMITQCS_DIR);
   try {
     await mkdirAll(env, ctx, dir);
@@ -106,7 +108,7 @@ export async function newCommitQCPersister(env: Env, ctx: Ctx, stateDir: string,
   }
   const loaded = await loadAllCommitQCs(env, ctx, dir, policy);
   const last = loaded[loaded.length - 1];
-  return { persister: new CommitQCPersister(env, dir, policy, last === undefined ? 0n : last.index + 1n), loaded };
+  return { persister: new CommitQCPersister(env, dir, policy, last === undefined ? 0n : last.index + 1n, write), loaded };
 }
 
 async function loadAllCommitQCs(env: Env, ctx: Ctx, dir: string, policy: CommitQCPersisterPolicy): Promise<LoadedCommitQC[]> {

@@ -33,7 +33,23 @@ export function isNotExist(e: unknown): boolean {
  * short write) → fsync → close. On a write or fsync error the fd is closed (its
  * error ignored) and the first error returned; the final close's error is returned.
  */
-export async function writeAndSync(env: Env, ctx: Ctx, path: string, data: Uint8Array): Promise<void> {
+export function writeAndSync(env: Env, ctx: Ctx, path: string, data: Uint8Array): Promise<void> {
+  return writeWhole(env, ctx, path, data, true);
+}
+
+/** How a persister writes one whole file: H1 in every faithful design (a mutant may drop the fsync). */
+export type WriteFile = (env: Env, ctx: Ctx, path: string, data: Uint8Array) => Promise<void>;
+
+/**
+ * H1 without its fsync: open → write (repeated) → close. No faithful design
+ * uses it; the no-fsync mutants (scenarios/mutants.ts) do, to prove the crash
+ * suite notices a missing barrier.
+ */
+export function writeWithoutSync(env: Env, ctx: Ctx, path: string, data: Uint8Array): Promise<void> {
+  return writeWhole(env, ctx, path, data, false);
+}
+
+async function writeWhole(env: Env, ctx: Ctx, path: string, data: Uint8Array, sync: boolean): Promise<void> {
   const fd = await env.fs.open(ctx, path, O_WRONLY | O_CREAT | O_TRUNC, FILE_MODE);
   try {
     // Go's File.Write issues at least one write(2), even for empty data, and
@@ -47,7 +63,7 @@ export async function writeAndSync(env: Env, ctx: Ctx, path: string, data: Uint8
       if (n === 0 && offset < data.length) throw new AvailError(`write ${path}: unexpected EOF`);
       offset += n;
     } while (offset < data.length);
-    await env.fs.fsync(ctx, fd);
+    if (sync) await env.fs.fsync(ctx, fd);
   } catch (e) {
     await env.fs.close(ctx, fd).catch(() => undefined);
     throw e;

@@ -259,7 +259,7 @@ for (const factory of ENVS) {
         const state = await prepare(ctx, mutant);
         const batch = await mutant.collectPersistBatch(state.core, ctx, { lastPersistedAppQC: undefined, lastPersistedAppQCNext: 0n });
         expect(batch.blocks.some((p) => p === undefined)).toBe(true);
-        // the mutant hook is what runPersist calls: the nil entry kills the process
+        // the mutant hook is what the persist task collects with: the nil entry kills the process
         const r = startRun(ctx, state);
         expect(await r.ended()).toBeInstanceOf(ProcessAbort);
       });
