@@ -29,6 +29,7 @@ export type { CommitteeView, SigningKey } from './avail/ports.js';
 
 export type { Design, LoadedAvailState, PersistLoopLocals, Persisters } from './design/types.js';
 export { AVAIL_AB_PREFIX, BLOCKS_PER_LANE, BLOCKS_PER_LANE_PER_COMMIT, seedDesign, wrapStartupError } from './design/seed.js';
+export { mergedDesign } from './design/merged.js';
 
 export { abFileForSeq, loadPersisted, loadSlot, newABPersister, newNoOpABPersister, SUFFIX_A, SUFFIX_B } from './persist/ab.js';
 export type { ABLoadResult, ABPersister, SlotLoad } from './persist/ab.js';

@@ -4,6 +4,25 @@
  * a design module directly — so that a test can build a mutant by overriding
  * one hook (`{ ...seedDesign, collectPersistBatch: withoutClamp }`) and every
  * caller, including the design's own hooks, picks the override up.
+ *
+ * Where each §12 row lives (seed.ts / merged.ts implement the hooks):
+ *
+ * | §12 row | difference                                   | hook / policy                                   |
+ * |---------|----------------------------------------------|-------------------------------------------------|
+ * | 1, 36   | A/B payload, its loop error text             | `abPayloadType`, `abPersistErrorPrefix`          |
+ * | 2       | A/B constructor arg (path vs Option<path>)   | `loadPersistedState` (undefined dir → no-op)     |
+ * | 3       | CommitQC file name                           | — (identical, persist/names.ts)                  |
+ * | 4, 5    | loaders truncate at gaps / keep gaps         | `blockLoader.keepGaps`, `commitQCPersister.keepGaps` |
+ * | 6       | PersistCommitQC below `next`                 | `commitQCPersister.rejectBelowNext`              |
+ * | 7, 16, 37 | ResetNext, startup unlinks                 | `startupCleanup`                                 |
+ * | 8, 34, 35 | filtering, startup step order, error texts | `loadPersistedState`, `newInner`                 |
+ * | 9–15    | newInner order, queue starts, checks, reset  | `newInner`                                       |
+ * | 18–21   | admission watermark and the gates            | `pushBlockAdmits`, `hasCapacity`, `pushVoteAdmits` |
+ * | 22      | PushVote error prefixes                      | `pushVoteErrorPrefixes`                          |
+ * | 23      | prune publishes on a fast-forward push       | `onPrunePushedCommitQC`                          |
+ * | 24      | prune raises nextBlockToPersist              | `onPruneLane`                                    |
+ * | 17, 26, 27 | CommitQC cursor, wake-up, anchor condition | `collectPersistBatch`                           |
+ * | 25, 28–33 | iteration order, anchor side effect, deletes, publication | `runPersist`                     |
  */
 import type { Ctx } from '../env.js';
 import type { AvailDeps } from '../avail/deps.js';

@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ProcessAbort, encodeCommitQC } from '../../src/codec/index.js';
 import type { Ctx, EnvHost } from '../../src/env.js';
 import { seedDesign } from '../../src/design/seed.js';
+import { mergedDesign } from '../../src/design/merged.js';
 import { mkdirAll } from '../../src/persist/fsutil.js';
 import { newCommitQCPersister, newNoOpCommitQCPersister } from '../../src/persist/commitqcs.js';
 import type { LoadedCommitQC } from '../../src/persist/commitqcs.js';
@@ -24,8 +25,9 @@ function indices(l: readonly LoadedCommitQC[]): bigint[] {
   return l.map((x) => x.index);
 }
 
-for (const factory of ENVS) {
-  describe(`CommitQC persister, seed [${factory.name}]`, () => {
+for (const design of [seedDesign, mergedDesign]) for (const factory of ENVS) {
+  const S = design.name === 'seed';
+  describe(`CommitQC persister, ${design.name} [${factory.name}]`, () => {
     let t: TestEnv;
     let host: EnvHost;
     let dir: string;
@@ -39,7 +41,7 @@ for (const factory of ENVS) {
     afterEach(async () => t.cleanup());
 
     const run = <T>(fn: (ctx: Ctx) => Promise<T>): Promise<T> => inTask(host, fn);
-    const open = (ctx: Ctx, h: EnvHost = host) => newCommitQCPersister(h.env, ctx, dir, seedDesign.commitQCPersister);
+    const open = (ctx: Ctx, h: EnvHost = host) => newCommitQCPersister(h.env, ctx, dir, design.commitQCPersister);
     async function put(ctx: Ctx, name: string, bytes: Uint8Array): Promise<void> {
       await mkdirAll(host.env, ctx, qcDir);
       await writeBytes(host.env, ctx, joinPath(qcDir, name), bytes);
@@ -80,23 +82,43 @@ for (const factory of ENVS) {
       });
     });
 
-    it('TestLoadCommitQCTruncatesAtGap (derived: LoadNext = 2)', async () => {
-      await run(async (ctx) => {
-        await persistAll(ctx, [0, 1, 3]);
-        const { loaded, persister } = await open(ctx);
-        expect(indices(loaded)).toEqual([0n, 1n]);
-        expect(persister.loadNext()).toBe(2n);
+    if (S) {
+      it('TestLoadCommitQCTruncatesAtGap (derived: LoadNext = 2)', async () => {
+        await run(async (ctx) => {
+          await persistAll(ctx, [0, 1, 3]);
+          const { loaded, persister } = await open(ctx);
+          expect(indices(loaded)).toEqual([0n, 1n]);
+          expect(persister.loadNext()).toBe(2n);
+        });
       });
-    });
 
-    it('TestLoadCommitQCCorruptMidSequenceTruncatesAtGap', async () => {
-      await run(async (ctx) => {
-        await persistAll(ctx, [0, 2]);
-        await put(ctx, commitQCFileName(1n), GARBAGE);
-        const { loaded } = await open(ctx);
-        expect(indices(loaded)).toEqual([0n]);
+      it('TestLoadCommitQCCorruptMidSequenceTruncatesAtGap', async () => {
+        await run(async (ctx) => {
+          await persistAll(ctx, [0, 2]);
+          await put(ctx, commitQCFileName(1n), GARBAGE);
+          const { loaded } = await open(ctx);
+          expect(indices(loaded)).toEqual([0n]);
+        });
       });
-    });
+    } else {
+      it('TestLoadCommitQCReturnsAllWithGap', async () => {
+        await run(async (ctx) => {
+          await persistAll(ctx, [0, 1, 3]);
+          const { loaded, persister } = await open(ctx);
+          expect(indices(loaded)).toEqual([0n, 1n, 3n]);
+          expect(persister.loadNext()).toBe(4n);
+        });
+      });
+
+      it('TestLoadCommitQCCorruptMidSequenceCreatesGap', async () => {
+        await run(async (ctx) => {
+          await persistAll(ctx, [0, 2]);
+          await put(ctx, commitQCFileName(1n), GARBAGE);
+          const { loaded } = await open(ctx);
+          expect(indices(loaded)).toEqual([0n, 2n]);
+        });
+      });
+    }
 
     it('a run may start anywhere: 5, 6 load as [5, 6], next 7', async () => {
       await run(async (ctx) => {
@@ -178,19 +200,39 @@ for (const factory of ENVS) {
       expect('error' in parseCommitQCFileName('commitqc_42.pb')).toBe(true);
     });
 
-    it('(derived) seed: PersistCommitQC of an index below next succeeds and rewrites the file; next unchanged', async () => {
-      await run(async (ctx) => {
-        const { persister } = await open(ctx);
-        for (const i of [0, 1, 2]) await persister.persistCommitQC(ctx, qc(i));
-        await writeBytes(host.env, ctx, joinPath(qcDir, '1.pb'), GARBAGE);
-        await persister.persistCommitQC(ctx, qc(1));
-        expect(persister.loadNext()).toBe(3n);
-        expect(Buffer.from(await readBytes(host.env, ctx, joinPath(qcDir, '1.pb'))).equals(Buffer.from(encodeCommitQC(qc(1))))).toBe(true);
-        // a gap above next is accepted too
-        await persister.persistCommitQC(ctx, qc(6));
-        expect(persister.loadNext()).toBe(7n);
+    if (S) {
+      it('(derived) seed: PersistCommitQC of an index below next succeeds and rewrites the file; next unchanged', async () => {
+        await run(async (ctx) => {
+          const { persister } = await open(ctx);
+          for (const i of [0, 1, 2]) await persister.persistCommitQC(ctx, qc(i));
+          await writeBytes(host.env, ctx, joinPath(qcDir, '1.pb'), GARBAGE);
+          await persister.persistCommitQC(ctx, qc(1));
+          expect(persister.loadNext()).toBe(3n);
+          expect(Buffer.from(await readBytes(host.env, ctx, joinPath(qcDir, '1.pb'))).equals(Buffer.from(encodeCommitQC(qc(1))))).toBe(true);
+          // a gap above next is accepted too
+          await persister.persistCommitQC(ctx, qc(6));
+          expect(persister.loadNext()).toBe(7n);
+        });
       });
-    });
+    } else {
+      it('(derived) merged: PersistCommitQC of an index below next returns `commitqc <i> already persisted (next=<n>)` without I/O; gaps above next are accepted', async () => {
+        const f = withFaultyFs(host);
+        await run(async (ctx) => {
+          const { persister } = await open(ctx, f.host);
+          for (const i of [0, 1, 2]) await persister.persistCommitQC(ctx, qc(i));
+          f.fs.calls.length = 0;
+          await expect(persister.persistCommitQC(ctx, qc(1))).rejects.toThrow(/^commitqc 1 already persisted \(next=3\)$/);
+          expect(f.fs.calls).toEqual([]);
+          expect(persister.loadNext()).toBe(3n);
+          await persister.persistCommitQC(ctx, qc(6));
+          expect(persister.loadNext()).toBe(7n);
+          // ResetNext (merged only, spec §5.3) moves next back; the order check follows it
+          persister.resetNext(2n);
+          await persister.persistCommitQC(ctx, qc(2));
+          expect(persister.loadNext()).toBe(3n);
+        });
+      });
+    }
 
     it('a failed write leaves next unchanged and reads `persist commitqc <i>: <os error>`', async () => {
       const f = withFaultyFs(host);
@@ -243,7 +285,7 @@ for (const factory of ENVS) {
               expect('err' in r && r.err instanceof ProcessAbort).toBe(true);
             } else {
               expect('ok' in r).toBe(true);
-              if ('ok' in r) expect(indices(r.ok.loaded)).toEqual(v.expect === 'value' ? [0n, 1n, 2n] : [0n]);
+              if ('ok' in r) expect(indices(r.ok.loaded)).toEqual(v.expect === 'value' ? [0n, 1n, 2n] : S ? [0n] : [0n, 2n]);
             }
           });
         });
@@ -251,7 +293,7 @@ for (const factory of ENVS) {
     });
 
     it('no-op persister: no I/O, tracks next', async () => {
-      const p = newNoOpCommitQCPersister(host.env, seedDesign.commitQCPersister);
+      const p = newNoOpCommitQCPersister(host.env, design.commitQCPersister);
       await run(async (ctx) => {
         await p.persistCommitQC(ctx, qc(0));
         await p.persistCommitQC(ctx, qc(3));

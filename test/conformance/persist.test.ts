@@ -14,15 +14,19 @@ import { withFaultyFs } from '../support/faulty-fs.js';
 import { GARBAGE, exists, inTask, joinPath, listNames, readBytes, writeBytes } from '../support/fsops.js';
 
 const PREFIX = 'avail_inner';
-const TYPE = 'AppQC';
 
-/** Distinct Stage-1-valid AppQC payloads. */
-function payload(i: number): Uint8Array {
-  return encodeRaw('AppQC', { vote: { globalNumber: BigInt(i), roadIndex: BigInt(i) } });
-}
+/** The two payload types the A/B persister carries (seed: AppQC; merged: the prune anchor), with distinct Stage-1-valid payloads. */
+const PAYLOADS = [
+  { design: 'seed', type: 'AppQC', payload: (i: number): Uint8Array => encodeRaw('AppQC', { vote: { globalNumber: BigInt(i), roadIndex: BigInt(i) } }) },
+  {
+    design: 'merged',
+    type: 'PersistedAvailPruneAnchor',
+    payload: (i: number): Uint8Array => encodeRaw('PersistedAvailPruneAnchor', { appQc: { vote: { globalNumber: BigInt(i), roadIndex: BigInt(i) } } }),
+  },
+] as const;
 
-for (const factory of ENVS) {
-  describe(`A/B persister [${factory.name}]`, () => {
+for (const { design, type: TYPE, payload } of PAYLOADS) for (const factory of ENVS) {
+  describe(`A/B persister, ${design} payload ${TYPE} [${factory.name}]`, () => {
     let t: TestEnv;
     let host: EnvHost;
     let dir: string;
@@ -249,7 +253,7 @@ for (const factory of ENVS) {
         const r = await open(ctx);
         expect(r.loaded).toBeUndefined();
         expect(r.persister.seq).toBe(9n);
-        // the winner's data is not an AppQC: no fallback to the other slot
+        // the winner's data is not a payload message: no fallback to the other slot
         await writeBytes(host.env, ctx, slot('b'), encodeWrapper({ seq: 10n, data: GARBAGE }));
         await expect(open(ctx)).rejects.toThrow(/^unmarshal persisted avail_inner: proto: cannot parse invalid wire-format data$/);
       });
