@@ -18,19 +18,21 @@ import { AvailError, invariant, wrapError } from '../errors.js';
 import { appQCIndex, bytesEqual, commitQCIndex, laneRangeOf, laneString, nextIndexOptCommitQC, nextOptAppQC } from '../types.js';
 import type { CommitQC, LaneId, PruneAnchor, SignedLaneProposal } from '../types.js';
 import type { AvailDeps } from '../avail/deps.js';
-import { advancePersistedBlockStart, markBlockPersisted, markCommitQCsPersisted } from '../avail/core.js';
+import { advancePersistedBlockStart, markCommitQCsPersisted } from '../avail/core.js';
 import type { StateCore } from '../avail/core.js';
 import { cursorOf, newEmptyInner, prune, publishCommitQC } from '../avail/inner.js';
 import type { Inner } from '../avail/inner.js';
 import type { PersistBatch } from '../avail/observer.js';
 import { unspecifiedOrder } from '../avail/order.js';
 import { headerHash } from '../avail/ports.js';
-import { abFileForSeq, newABPersister, newNoOpABPersister } from '../persist/ab.js';
+import { SPEC_AB_POLICY, abFileForSeq, newABPersister, newNoOpABPersister } from '../persist/ab.js';
 import { newBlockPersister, newNoOpBlockPersister } from '../persist/blocks.js';
 import type { LoadedBlock } from '../persist/blocks.js';
 import { newCommitQCPersister, newNoOpCommitQCPersister } from '../persist/commitqcs.js';
+import { writeAndSync } from '../persist/fsutil.js';
+import { blocksGroup, commitQCsGroup, deleteOldBlocksGroup, persistedVoteBound } from './loop.js';
 import { AVAIL_AB_PREFIX, BLOCKS_PER_LANE, wrapStartupError } from './seed.js';
-import type { Design, LoadedAvailState, PersistLoopLocals, Persisters } from './types.js';
+import type { Design, LoadedAvailState, PersistLoopLocals, Persisters, WriteGroup } from './types.js';
 
 function noOpPersisters(deps: AvailDeps): Persisters {
   return {
@@ -51,19 +53,19 @@ async function loadPersistedState(deps: AvailDeps, ctx: Ctx, stateDir: string | 
   const { env, design } = deps;
   let ab;
   try {
-    ab = await newABPersister(env, ctx, stateDir, AVAIL_AB_PREFIX, design.abPayloadType);
+    ab = await newABPersister(env, ctx, stateDir, AVAIL_AB_PREFIX, design.abPayloadType, design.abPersister);
   } catch (e) {
     throw wrapStartupError(`NewPersister ${AVAIL_AB_PREFIX}`, e);
   }
   let blocks;
   try {
-    blocks = await newBlockPersister(env, ctx, stateDir, design.blockLoader);
+    blocks = await newBlockPersister(env, ctx, stateDir, design.blockLoader, design.fileWrite.blocks);
   } catch (e) {
     throw wrapStartupError('NewBlockPersister', e);
   }
   let commitQCs;
   try {
-    commitQCs = await newCommitQCPersister(env, ctx, stateDir, design.commitQCPersister);
+    commitQCs = await newCommitQCPersister(env, ctx, stateDir, design.commitQCPersister, design.fileWrite.commitQCs);
   } catch (e) {
     throw wrapStartupError('NewCommitQCPersister', e);
   }
@@ -187,70 +189,54 @@ async function collectPersistBatch(core: StateCore, ctx: Ctx, locals: PersistLoo
   });
 }
 
-/** Merged `runPersist` (spec §8.3): anchor → CommitQCs → publish → blocks → deletes. */
-async function runPersist(core: StateCore, ctx: Ctx): Promise<void> {
-  const { persisters, observer, design } = core;
-  const locals: PersistLoopLocals = { lastPersistedAppQC: undefined, lastPersistedAppQCNext: 0n };
-  for (;;) {
-    const batch = await design.collectPersistBatch(core, ctx, locals);
+// Merged `runPersist` (spec §8.3) as write groups: anchor → CommitQCs → publish →
+// blocks → delete old blocks → delete old CommitQCs (src/design/loop.ts runs them).
 
-    // 1. The prune anchor, then the admission watermark.
+/** 1. The prune anchor, then the admission watermark and the loop's local. */
+export const mergedAnchorGroup: WriteGroup = {
+  name: 'anchor',
+  async run(core, ctx, batch, locals) {
+    const { persisters, observer, design } = core;
     const anchor = batch.pruneAnchor;
-    if (anchor !== undefined) {
-      try {
-        await persisters.ab.persist(ctx, encodePruneAnchor(anchor));
-      } catch (e) {
-        throw wrapError(design.abPersistErrorPrefix, e);
-      }
-      if (!persisters.ab.noop) {
-        observer?.onAppQCWritten?.({ appQC: anchor.appQC, commitQC: anchor.commitQC, seq: persisters.ab.seq, file: abFileForSeq(AVAIL_AB_PREFIX, persisters.ab.seq) });
-      }
-      await advancePersistedBlockStart(core, ctx, anchor.commitQC);
-      locals.lastPersistedAppQCNext = commitQCIndex(anchor.commitQC) + 1n;
+    if (anchor === undefined) return;
+    try {
+      await persisters.ab.persist(ctx, encodePruneAnchor(anchor));
+    } catch (e) {
+      throw wrapError(design.abPersistErrorPrefix, e);
     }
+    if (!persisters.ab.noop) {
+      observer?.onAppQCWritten?.({ appQC: anchor.appQC, commitQC: anchor.commitQC, seq: persisters.ab.seq, file: abFileForSeq(AVAIL_AB_PREFIX, persisters.ab.seq) });
+    }
+    await advancePersistedBlockStart(core, ctx, anchor.commitQC);
+    locals.lastPersistedAppQCNext = commitQCIndex(anchor.commitQC) + 1n;
+  },
+};
 
-    // 2. CommitQCs, then publish once.
-    for (const qc of batch.commitQCs) {
-      if (qc === undefined || qc === null) throw new ProcessAbort('persist loop: nil commitQC in batch');
-      try {
-        await persisters.commitQCs.persistCommitQC(ctx, qc);
-      } catch (e) {
-        throw wrapError(`persist commitqc ${commitQCIndex(qc)}`, e);
-      }
-      if (!persisters.commitQCs.noop) observer?.onCommitQCWritten?.({ qc });
-    }
+/** 3. Publish the batch's last CommitQC, directly after the CommitQC writes (only when the batch had CommitQCs). */
+export const mergedPublishGroup: WriteGroup = {
+  name: 'publish',
+  async run(core, ctx, batch) {
     const lastQC = batch.commitQCs[batch.commitQCs.length - 1];
     if (lastQC !== undefined) await markCommitQCsPersisted(core, ctx, undefined, lastQC);
+  },
+};
 
-    // 3. Blocks, one at a time, each followed by its cursor mark.
-    for (const p of batch.blocks) {
-      // The reference dereferences the entry: a null one kills the process.
-      if (p === undefined || p === null) throw new ProcessAbort('persist loop: nil block in batch');
-      const h = p.block.header;
-      try {
-        await persisters.blocks.persistBlock(ctx, p);
-      } catch (e) {
-        throw wrapError(`persist block ${laneString(h.lane)}/${h.blockNumber}`, e);
-      }
-      if (!persisters.blocks.noop) observer?.onBlockWritten?.({ proposal: p });
-      await markBlockPersisted(core, ctx, h.lane, h.blockNumber + 1n);
-    }
-
-    // 4. Deletes, every iteration.
-    try {
-      await persisters.blocks.deleteBefore(ctx, batch.laneFirsts);
-    } catch (e) {
-      throw wrapError('block deleteBefore', e);
-    }
-    if (!persisters.blocks.noop) observer?.onDeleteBefore?.({ kind: 'blocks', laneFirsts: batch.laneFirsts });
+/** 6. Old CommitQCs, every iteration (DeleteBefore(0) does nothing). */
+export const mergedDeleteOldCommitQCsGroup: WriteGroup = {
+  name: 'deleteOldCommitQCs',
+  async run(core, ctx, batch) {
+    const { persisters, observer } = core;
     try {
       await persisters.commitQCs.deleteBefore(ctx, batch.commitQCFirst);
     } catch (e) {
       throw wrapError('commitqc deleteBefore', e);
     }
     if (!persisters.commitQCs.noop) observer?.onDeleteBefore?.({ kind: 'commitQCs', before: batch.commitQCFirst });
-  }
-}
+  },
+};
+
+/** The merged iteration, in the merge commit's order (spec §2.5). */
+export const MERGED_WRITE_GROUPS: readonly WriteGroup[] = [mergedAnchorGroup, commitQCsGroup, mergedPublishGroup, blocksGroup(), deleteOldBlocksGroup, mergedDeleteOldCommitQCsGroup];
 
 const start = (inner: Inner, lane: LaneId): bigint => cursorOf(inner.persistedBlockStart, lane);
 
@@ -285,5 +271,12 @@ export const mergedDesign: Design = {
   pushVoteErrorPrefixes: { verify: 'vote.Msg().Verify(): ', sig: 'vote.VerifySig(): ' },
 
   collectPersistBatch,
-  runPersist,
+  persistTasks: [{ name: 'persist', collect: (core, ctx, locals) => core.design.collectPersistBatch(core, ctx, locals), groups: MERGED_WRITE_GROUPS }],
+  fileWrite: { blocks: writeAndSync, commitQCs: writeAndSync },
+  abPersister: SPEC_AB_POLICY,
+
+  recvBatchBound: persistedVoteBound,
+  onCommitQCPushed() {
+    // PushCommitQC does not publish (spec §8.5).
+  },
 };
