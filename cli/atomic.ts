@@ -4,13 +4,14 @@
  * loss: temp file in the same directory, fsync, rename over the target, fsync
  * the directory (the rename itself is a directory entry change).
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { makeDirs } from './dirs.js';
 
-/** Writes `text` to `path` atomically; creates the directory if needed. */
+/** Writes `text` to `path` atomically; creates the directory if needed (never spinning: cli/dirs.ts). */
 export function writeFileAtomic(path: string, text: string | Uint8Array): void {
   const dir = dirname(path);
-  mkdirSync(dir, { recursive: true });
+  makeDirs(dir);
   // pid keeps concurrent writers (shards sharing a directory) apart
   const tmp = join(dir, `.${basename(path)}.${process.pid}.tmp`);
   const bytes = typeof text === 'string' ? Buffer.from(text, 'utf8') : text;

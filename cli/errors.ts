@@ -8,6 +8,16 @@ export const EXIT = {
   usage: 2,
   /** crashsim itself failed (a bug in the harness): the message says where */
   internal: 3,
+  /**
+   * nothing new broke, but the result is incomplete or empty: a merge with shards
+   * missing, a sweep cut short by --time-budget, a shard or an explore iteration
+   * with nothing in it. CI must not read this as green (docs/ci.md).
+   */
+  incomplete: 4,
+  /** interrupted by SIGINT (Ctrl-C), after writing an incomplete summary (128 + 2) */
+  interrupted: 130,
+  /** terminated by SIGTERM, after writing an incomplete summary (128 + 15) */
+  terminated: 143,
 } as const;
 
 /** A usage or input error: printed as one line, exit code 2. */

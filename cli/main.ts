@@ -3,7 +3,8 @@
  *
  * Exit codes: 0 nothing broken (known findings allowed); 1 an invariant broke in
  * a way no known finding explains, or a replay diverged; 2 a usage or input error,
- * always one line on stderr; 3 crashsim itself failed. No exception escapes.
+ * always one line on stderr; 3 crashsim itself failed; 4 the result is incomplete
+ * or empty; 130/143 interrupted by SIGINT/SIGTERM. No exception escapes.
  */
 import { Command, CommanderError, Option } from 'commander';
 import { designIds } from '../scenarios/designs.js';
@@ -23,10 +24,13 @@ import { CRASHSIM_VERSION } from './version.js';
 
 const EXIT_HELP = `
 Exit codes:
-  0  nothing broken (known findings are reported, not failed)
-  1  an invariant broke in a way no known finding explains, or a replay diverged
-  2  usage or input error (one line on stderr)
-  3  crashsim itself failed`;
+  0    nothing broken (known findings are reported, not failed)
+  1    an invariant broke in a way no known finding explains, or a replay diverged
+  2    usage or input error (one line on stderr)
+  3    crashsim itself failed
+  4    incomplete or empty result: shards missing from a merge, a sweep cut short
+       by --time-budget, an explore iteration the workload never reaches
+  130  interrupted (SIGINT; 143 for SIGTERM): an incomplete summary was written`;
 
 function buildProgram(io: Io, setCode: (code: number) => void): Command {
   const program = new Command('crashsim');
@@ -55,7 +59,8 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .option('--time-budget <seconds>', 'stop handing out runs after this many seconds (the summary says it is incomplete)', secondsIn('--time-budget', LIMITS.timeBudgetSecondsMax))
     .option('--workers <n>', 'worker threads running whole simulations (results identical to serial)', intIn('--workers', 1, LIMITS.workersMax), 1)
     .option('--shard <k/n>', 'run only shard k of n (runs with index ≡ k−1 mod n), for CI jobs; merge with crashsim merge', parseShard)
-    .option('--out <dir>', 'report directory (default reports/runs/<run-id>)')
+    .option('--out <dir>', 'report directory (default reports/runs/<run-id>); one that already holds reports is refused')
+    .option('--force', 'replace the reports in an existing --out directory')
     .option('--no-acknowledge', 'stop each run at its first violation, known findings included (default: look past known findings so runs go deeper)')
     .option('--shrink', 'shrink every failure with fast-check before reporting it')
     .addOption(new Option('--shrink-runs <n>', 'executions one shrink may spend').argParser(intIn('--shrink-runs', 1, LIMITS.shrinkRunsMax)).default(150))
@@ -78,7 +83,7 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .command('explore')
     .description('exhaustive crash points × crash images of one persist iteration, recovery checked on each, exact counts')
     .option('--scenario <id>', 'draw the workload from a named scenario (with --seed)')
-    .option('--seed <n>', 'fast-check seed of the scenario draw (default 1)', intIn('--seed', 0, 2 ** 31 - 1))
+    .option('--seed <n>', 'fast-check seed of the scenario draw (default 1; only with --scenario)', intIn('--seed', 0, 2 ** 31 - 1))
     .option('--commands <json>', 'the workload as a JSON array of plan commands')
     .option('--plan <file>', 'the workload as a plan JSON file')
     .addOption(new Option('--design <id>', 'design').argParser(parseOne('design', designIds())).default('seed'))
@@ -93,9 +98,10 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .command('merge')
     .description('merge the reports of the shards of one sweep into one report')
     .argument('<dirs...>', 'report directories (or their summary.json files)')
-    .option('--out <dir>', 'report directory (default reports/runs/merged-<time>)')
-    .addHelpText('after', EXIT_HELP)
-    .action(async (dirs: string[], opts: { out?: string }) => setCode(await mergeCommand(dirs, opts, io)));
+    .option('--out <dir>', 'report directory (default reports/runs/merged-<time>); one that already holds reports is refused, an input directory always')
+    .option('--force', 'replace the reports in an existing --out directory (never an input)')
+    .addHelpText('after', `\nMissing shards make the result incomplete: exit 4 (1 if a new failure was found).${EXIT_HELP}`)
+    .action(async (dirs: string[], opts: { out?: string; force?: boolean }) => setCode(await mergeCommand(dirs, opts, io)));
 
   return program;
 }

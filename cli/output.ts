@@ -4,6 +4,8 @@ export interface Io {
   err(line: string): void;
   /** whether stderr is a terminal (progress bar) */
   readonly isTTY: boolean;
+  /** the command runs as the process (the bin): it may handle SIGINT/SIGTERM */
+  readonly ownsProcess?: boolean;
 }
 
 export const processIo: Io = {
@@ -12,4 +14,5 @@ export const processIo: Io = {
   get isTTY() {
     return process.stderr.isTTY === true;
   },
+  ownsProcess: true,
 };

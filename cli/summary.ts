@@ -127,7 +127,8 @@ export interface Summary {
   /** false for a single shard of several, or when the time budget cut the sweep short */
   readonly complete: boolean;
   readonly incompleteReason: string | undefined;
-  readonly verdict: { readonly status: Status; readonly exitCode: 0 | 1; readonly newFailures: number; readonly knownFindings: readonly string[]; readonly text: string };
+  /** exitCode: what the command exits with (README "Exit codes": 0, 1, 4, 130, 143) */
+  readonly verdict: { readonly status: Status; readonly exitCode: number; readonly newFailures: number; readonly knownFindings: readonly string[]; readonly text: string };
   readonly totals: Totals;
   readonly invariants: readonly InvariantSummary[];
   readonly cells: readonly CellSummary[];
@@ -225,7 +226,19 @@ export function exampleTargets(cells: readonly CellSpec[], records: readonly Run
   return [...first.values()].sort((a, b) => (order.get(cellKey(a.cell)) ?? 0) - (order.get(cellKey(b.cell)) ?? 0) || (a.group < b.group ? -1 : a.group > b.group ? 1 : 0));
 }
 
-export function buildSummary(settings: Settings, records: readonly RunRecord[], extras: Extras, meta: Meta, complete: { complete: boolean; reason: string | undefined }): Summary {
+/** Whether a summary covers everything its settings ask for, and what the command exits with when nothing new broke. */
+export interface Completeness {
+  readonly complete: boolean;
+  readonly reason: string | undefined;
+  /** 0: complete, or one shard of several (merge decides); 4: incomplete (missing shards, time budget) */
+  readonly exitCode: number;
+  /** an interrupted command exits with this (130, 143) whatever it found */
+  readonly interruptedExitCode?: number;
+}
+
+export const COMPLETE: Completeness = { complete: true, reason: undefined, exitCode: 0 };
+
+export function buildSummary(settings: Settings, records: readonly RunRecord[], extras: Extras, meta: Meta, complete: Completeness): Summary {
   const cells = settingsCells(settings);
   const campaign = aggregate(cells, records);
   const order = new Map(cells.map((c, i) => [cellKey(c), i]));
@@ -326,16 +339,19 @@ export function buildSummary(settings: Settings, records: readonly RunRecord[], 
   const text =
     status === 'fail'
       ? `${totals.newFailures} run(s) broke an invariant in a way no known finding explains`
-      : status === 'known'
-        ? `no new failures; known findings seen: ${knownList.join(', ')}`
-        : 'no failures: every invariant held in every run';
+      : totals.runs === 0
+        ? 'nothing ran: no invariant was checked'
+        : status === 'known'
+          ? `no new failures; known findings seen: ${knownList.join(', ')}`
+          : `no failures: every invariant held in every run${complete.complete ? '' : ' that ran'}`;
+  const exitCode = complete.interruptedExitCode ?? (status === 'fail' ? 1 : totals.runs === 0 ? 4 : complete.exitCode);
   return {
     schemaVersion: SUMMARY_SCHEMA_VERSION,
     kind: SUMMARY_KIND,
     settings,
     complete: complete.complete,
     incompleteReason: complete.reason,
-    verdict: { status, exitCode: status === 'fail' ? 1 : 0, newFailures: totals.newFailures, knownFindings: knownList, text },
+    verdict: { status, exitCode, newFailures: totals.newFailures, knownFindings: knownList, text },
     totals,
     invariants,
     cells: cellSummaries,

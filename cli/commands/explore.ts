@@ -4,7 +4,7 @@
  * (scenarios/explore.ts: the workload runs once; each crash point is a
  * copy-on-write snapshot of the VFS that forks into its images).
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { DEFAULT_WORLD } from '../../scenarios/arbitraries.js';
 import { explore, renderExplore } from '../../scenarios/explore.js';
 import { knownFinding } from '../../scenarios/findings.js';
@@ -12,7 +12,7 @@ import { namedScenario } from '../../scenarios/named.js';
 import { parsePlan, PlanError, PLAN_VERSION, type Command, type Plan, type TornMode } from '../../scenarios/plan.js';
 import { planFor, scenarioWorld } from '../../scenarios/sweep.js';
 import type { Personality } from '../../sim/vfs/model.js';
-import { EXIT, UsageError } from '../errors.js';
+import { describeFsError, EXIT, UsageError } from '../errors.js';
 import type { Io } from '../output.js';
 
 /**
@@ -22,6 +22,9 @@ import type { Io } from '../output.js';
  * with --iteration 2 explores a CommitQC write, and so on.)
  */
 export const DEFAULT_EXPLORE_COMMANDS: readonly Command[] = [{ c: 'peerBlocks', peer: 0, count: 2 }];
+
+/** A plan file larger than this is refused (plans are a few KiB). */
+export const PLAN_FILE_BYTES_MAX = 8 * 1024 * 1024;
 
 export interface ExploreCommandOptions {
   readonly scenario?: string;
@@ -38,6 +41,7 @@ export interface ExploreCommandOptions {
 function planOf(o: ExploreCommandOptions): { plan: Plan; what: string } {
   const sources = [o.scenario !== undefined, o.commands !== undefined, o.plan !== undefined].filter(Boolean).length;
   if (sources > 1) throw new UsageError('give at most one of --scenario, --commands, --plan');
+  if (o.seed !== undefined && o.scenario === undefined) throw new UsageError('--seed picks the draw of a named scenario: give it with --scenario <id> (a --plan or --commands workload has no seed to pick)');
   const base = { design: o.design, personality: o.personality, torn: o.torn };
   if (o.scenario !== undefined) {
     let sc;
@@ -51,11 +55,20 @@ function planOf(o: ExploreCommandOptions): { plan: Plan; what: string } {
     return { plan: { ...plan, ...base, liveness: false }, what: `scenario ${o.scenario}, seed ${seed} (${plan.commands.length} commands)` };
   }
   if (o.plan !== undefined) {
+    if (o.plan.trim() === '') throw new UsageError('--plan must name a plan file; got an empty string');
+    let text: string;
+    try {
+      if (statSync(o.plan).size > PLAN_FILE_BYTES_MAX) throw new UsageError(`${o.plan}: larger than ${PLAN_FILE_BYTES_MAX} bytes; not a plan file`);
+      text = readFileSync(o.plan, 'utf8');
+    } catch (e) {
+      if (e instanceof UsageError) throw e;
+      throw new UsageError(`cannot read the plan file ${JSON.stringify(o.plan)}: ${describeFsError(e)}`);
+    }
     let json: unknown;
     try {
-      json = JSON.parse(readFileSync(o.plan, 'utf8'));
+      json = JSON.parse(text);
     } catch (e) {
-      throw new UsageError(`cannot read a plan from ${o.plan}: ${(e as NodeJS.ErrnoException).code ?? (e instanceof Error ? e.message : String(e))}`);
+      throw new UsageError(`${o.plan}: not JSON (${e instanceof Error ? e.message : String(e)}); docs/scenarios.md shows the plan format`);
     }
     try {
       return { plan: parsePlan(json), what: `plan file ${o.plan}` };
@@ -110,7 +123,11 @@ export async function exploreCommand(o: ExploreCommandOptions, io: Io): Promise<
       io.out(`  point ${p.index}: ${p.firstFailure.code} on image "${p.firstFailure.image}": ${p.firstFailure.message}`);
     }
     if (known.size > 0) io.out(`known findings: ${[...known].join('; ')}`);
-    io.out(fresh.size === 0 ? `no new failures (${(ms / 1000).toFixed(1)} s)` : `NEW failures: ${[...fresh].join(', ')} (${(ms / 1000).toFixed(1)} s)`);
+    if (fresh.size > 0) io.out(`NEW failures: ${[...fresh].join(', ')} (${(ms / 1000).toFixed(1)} s)`);
+    else if (report.crashPoints.length === 0) io.out(`nothing explored: ${report.incomplete ?? `persist iteration #${o.iteration} has no crash points`} (exit ${EXIT.incomplete})`);
+    else io.out(`no new failures (${(ms / 1000).toFixed(1)} s)`);
   }
-  return fresh.size > 0 ? EXIT.failed : EXIT.ok;
+  if (fresh.size > 0) return EXIT.failed;
+  // Nothing was explored: the workload never reached the iteration asked for.
+  return report.crashPoints.length === 0 ? EXIT.incomplete : EXIT.ok;
 }

@@ -122,7 +122,7 @@ describe('crashsim replay', () => {
 describe('crashsim run: limits', () => {
   it('a time budget stops the sweep early and the summary says it is incomplete', async () => {
     const r = await runInProcess([...COMMON, '--runs', '50', '--time-budget', '0.001', '--out', out('budget')]);
-    expect(r.code, r.stderr).toBe(0);
+    expect(r.code, r.stderr).toBe(4); // incomplete
     const s = readSummary(out('budget'));
     expect(s.meta.stoppedByTimeBudget).toBe(true);
     expect(s.complete).toBe(false);
