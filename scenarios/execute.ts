@@ -158,6 +158,7 @@ export class Execution {
       durableImage: () => (inc ?? self.cur).vfs.durableImage(),
       stateDir: STATE_DIR,
       abPayload: this.design.abPayload,
+      lanes: this.net.fx.lanes,
       incarnation: inc?.index ?? 0,
       get step() {
         return self.cur?.world.step ?? 0;

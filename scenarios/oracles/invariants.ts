@@ -11,6 +11,12 @@
  *    the restart forms of I2 and I3;
  *  - the run's end: liveness (LIVENESS), I10, and own-lane equivocation (X1).
  *
+ * Each check takes the form of spec §10 for the design's A/B payload: the S form
+ * for an AppQC payload (seed), the M form for a prune anchor (merged and its
+ * variants) — I1 anchor completeness, I2 "or the winning anchor's CommitQC",
+ * I3 and I4 against the durable anchor, I6 with persistedBlockStart, I7's
+ * merged reconstruction.
+ *
  * The first violation wins: it is recorded and the executor stops the world.
  * Every check increments a counter so a report can say what was checked.
  */
@@ -26,9 +32,9 @@ export const INVARIANTS = {
   I1: 'on-disk pairing: the persisted AppQC/anchor has its CommitQC on disk',
   I2: 'only durable CommitQCs are published',
   I3: 'votes only for durable blocks',
-  I4: 'deletion safety: CommitQC files are deleted only below the durable AppQC',
+  I4: 'deletion safety: files are deleted only below the durable AppQC/anchor',
   I5: 'restart succeeds from every crash image',
-  I6: 'capacity: at most 30 blocks per lane',
+  I6: 'capacity: at most 30 blocks per lane (merged: below the durable watermark + 30)',
   I7: 'cursors are reconstructed on restart',
   I8: 'AppQC monotonicity (within a run and across crashes)',
   I9: 'batch sanity: no null entries; blocks below the cursor are durable',
@@ -74,6 +80,8 @@ export interface OracleContext {
   durableImage(): DiskImage;
   readonly stateDir: string;
   readonly abPayload: AbPayload;
+  /** the committee's lanes (I4 M: block files of other lanes may always go) */
+  readonly lanes: readonly LaneId[];
   readonly incarnation: number;
   readonly step: number;
   /** disk faults injected so far in the run */
@@ -225,7 +233,13 @@ export class Oracle {
         if (updated) this.noteAppQC(appQC);
         checkState();
       },
-      onMark: () => checkState(),
+      onMark: (e) => {
+        if (e.kind === 'persistedBlockStart') {
+          const s = state();
+          if (s !== undefined) this.checkWatermark(s.core.inner, 'after the anchor write');
+        }
+        checkState();
+      },
     };
   }
 
@@ -250,6 +264,10 @@ export class Oracle {
   checkPairing(when: string): void {
     this.count('I1');
     const view = this.disk();
+    if (this.ctx.abPayload === 'anchor' && view.ab.kind === 'error' && view.ab.error.includes('incomplete prune anchor')) {
+      this.fail('I1', 'anchor-incomplete', `${when}: the durable anchor is incomplete (${view.ab.error})`);
+      return;
+    }
     if (view.ab.kind !== 'ok' || view.ab.appQC === undefined) return;
     const r = view.ab.appQC.vote.roadIndex;
     if (this.ctx.abPayload === 'anchor') {
@@ -261,17 +279,29 @@ export class Oracle {
     }
   }
 
-  /** I4 (seed): before an unlink of commitqcs/<i>.pb, i < road index of the durable AppQC. */
+  /**
+   * I4 before every unlink. CommitQC files (S and M): i < road index of the
+   * durable AppQC/anchor. Block files (M only; seed states no condition):
+   * the lane is not a committee lane, or n < lr(durable anchor, lane).first.
+   */
   beforeUnlink(path: string): void {
-    const m = /\/commitqcs\/(0|[1-9][0-9]*)\.pb$/.exec(path);
-    if (m === null) return;
+    const qcName = /\/commitqcs\/(0|[1-9][0-9]*)\.pb$/.exec(path);
+    const blockName = this.ctx.abPayload === 'anchor' ? /\/blocks\/([0-9a-f]{64})_(0|[1-9][0-9]*)\.pb$/.exec(path) : null;
+    if (qcName === null && blockName === null) return;
     this.count('I4');
-    const i = BigInt(m[1] as string);
     const view = this.disk();
     const r = view.ab.kind === 'ok' && view.ab.appQC !== undefined ? view.ab.appQC.vote.roadIndex : undefined;
-    if (r === undefined || i >= r) {
-      this.fail('I4', 'delete-at-or-above-appqc', `commitqcs/${i}.pb is deleted while the durable AppQC is ${r === undefined ? 'absent' : `at ${r}`}`);
+    const what = this.ctx.abPayload === 'anchor' ? 'anchor' : 'AppQC';
+    if (qcName !== null) {
+      const i = BigInt(qcName[1] as string);
+      if (r === undefined || i >= r) this.fail('I4', 'delete-at-or-above-appqc', `commitqcs/${i}.pb is deleted while the durable ${what} is ${r === undefined ? 'absent' : `at ${r}`}`);
+      return;
     }
+    const lane = (blockName as RegExpExecArray)[1] as LaneId;
+    const n = BigInt((blockName as RegExpExecArray)[2] as string);
+    if (!this.ctx.lanes.includes(lane)) return;
+    const f = this.prunePoint(view, lane);
+    if (n >= f) this.fail('I4', 'block-delete-at-or-above-anchor', `blocks/${short(lane)}…_${n}.pb is deleted while the durable anchor ${r === undefined ? 'is absent' : `(at ${r}) keeps lane blocks from ${f}`}`);
   }
 
   private checkBatch(batch: PersistBatch, s: AvailState | undefined): void {
@@ -294,11 +324,32 @@ export class Oracle {
     }
   }
 
-  /** I6 (seed, in memory). */
+  /**
+   * I6 in memory (both designs: at most 30 blocks per lane); merged also: every
+   * held block is below persistedBlockStart + 30.
+   */
   checkInnerState(inner: Inner): void {
     this.count('I6');
     for (const [lane, q] of inner.blocks) {
       if (q.next - q.first > 30n) return this.fail('I6', 'over-capacity', `lane ${short(lane)}… holds ${q.next - q.first} blocks (capacity 30)`);
+      if (this.ctx.abPayload !== 'anchor' || q.next === q.first) continue;
+      const psb = inner.persistedBlockStart.get(lane) ?? 0n;
+      if (q.next > psb + 30n) return this.fail('I6', 'above-watermark', `lane ${short(lane)}… holds block ${q.next - 1n} ≥ persistedBlockStart ${psb} + 30`);
+    }
+  }
+
+  /** I6 (M): persistedBlockStart[lane] ≤ lr(durable anchor, lane).first (checked where it moves: the anchor mark and restarts). */
+  private checkWatermark(inner: Inner, when: string): void {
+    if (this.ctx.abPayload !== 'anchor') return;
+    this.count('I6');
+    const view = this.disk();
+    for (const [lane, psb] of inner.persistedBlockStart) {
+      const f = this.prunePoint(view, lane);
+      if (psb > f) {
+        return this.fail('I6', 'watermark-not-durable', `${when}: persistedBlockStart of lane ${short(lane)}… is ${psb} but the durable anchor only covers blocks below ${f}`, [
+          `durable anchor: ${view.ab.kind === 'ok' && view.ab.appQC !== undefined ? `at ${view.ab.appQC.vote.roadIndex}` : view.ab.kind === 'ok' || view.ab.kind === 'none' ? 'none' : view.ab.kind}`,
+        ]);
+      }
     }
   }
 
@@ -344,7 +395,8 @@ export class Oracle {
     }
 
     this.count('I7');
-    if (inner.nextCommitQCToPersist !== inner.commitQCs.next && s.design.name === 'seed') {
+    const merged = this.ctx.abPayload === 'anchor';
+    if (!merged && inner.nextCommitQCToPersist !== inner.commitQCs.next) {
       this.fail('I7', 'commitqc-cursor', `nextCommitQCToPersist ${inner.nextCommitQCToPersist} ≠ commitQCs.next ${inner.commitQCs.next} after the restart`);
       return;
     }
@@ -355,8 +407,43 @@ export class Oracle {
     const view = readDisk(image.files, this.ctx.stateDir, this.ctx.abPayload);
     const diskAppQC = view.ab.kind === 'ok' ? view.ab.appQC?.vote.roadIndex : undefined;
     if (diskAppQC !== a) this.fail('I7', 'latest-appqc', `latestAppQC ${a ?? 'none'} after the restart, but the disk's A/B winner holds ${diskAppQC ?? 'none'}`);
+    else if (merged) this.mergedReconstruction(s, view);
     this.appQCMaxThisRun = a;
     this.checkInnerState(inner);
+    this.checkWatermark(inner, 'after the restart');
+  }
+
+  /**
+   * I7 (M): nextBlockToPersist = blocks.next for lanes with restored blocks;
+   * persistedBlockStart = lr(anchor, lane).first; the CommitQC persister's next
+   * = commitQCs.next; FirstCommitQC() = the anchor's index (0 without one).
+   */
+  private mergedReconstruction(s: AvailState, view: DiskView): void {
+    const inner = s.core.inner;
+    const anchorQC = view.ab.kind === 'ok' ? view.ab.commitQC : undefined;
+    const want = anchorQC === undefined ? 0n : anchorQC.vote.view.index;
+    if (inner.commitQCs.first !== want) {
+      this.fail('I7', 'first-commitqc', `FirstCommitQC ${inner.commitQCs.first} after the restart, but the disk's anchor is at ${anchorQC === undefined ? 'none (want 0)' : want}`);
+      return;
+    }
+    const persisterNext = s.core.persisters.commitQCs.loadNext();
+    if (persisterNext !== inner.commitQCs.next) {
+      this.fail('I7', 'commitqc-persister-next', `the CommitQC persister's next is ${persisterNext}, commitQCs.next ${inner.commitQCs.next} after the restart`);
+      return;
+    }
+    for (const [lane, q] of inner.blocks) {
+      const f = laneRangeOf(anchorQC, lane).first;
+      const psb = inner.persistedBlockStart.get(lane) ?? 0n;
+      if (psb !== f) {
+        this.fail('I7', 'persisted-block-start', `persistedBlockStart of lane ${short(lane)}… is ${psb} after the restart, lr(anchor).first is ${f}`);
+        return;
+      }
+      const cursor = inner.nextBlockToPersist.get(lane) ?? 0n;
+      if (q.next > q.first && cursor !== q.next) {
+        this.fail('I7', 'block-cursor', `nextBlockToPersist of lane ${short(lane)}… is ${cursor} after the restart, blocks.next is ${q.next}`);
+        return;
+      }
+    }
   }
 
   /** I10: the persist loop ended with an error; it must carry the failed operation's text. */
