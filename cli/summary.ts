@@ -37,8 +37,10 @@ export interface CellSummary extends CellResult {
   readonly key: string;
   /** pass: nothing broke; known: only known findings; fail: a new failure */
   readonly status: Status;
-  /** ids of the known findings seen in this cell */
+  /** ids of the known findings seen in this cell (looked past, or where a run stopped) */
   readonly knownFindings: readonly string[];
+  /** the same with their occurrences: finding id → count */
+  readonly knownCounts: Readonly<Record<string, number>>;
   /** runs that broke an invariant no known finding explains: code → count */
   readonly newFailures: Readonly<Record<string, number>>;
 }
@@ -98,6 +100,8 @@ export interface Totals {
   readonly deadEnds: number;
   /** known-finding occurrences (acknowledged violations + runs that stopped at a known finding) */
   readonly knownOccurrences: number;
+  /** runs that met at least one known finding (looked past it or stopped at it) */
+  readonly knownRuns: number;
   /** runs that broke an invariant in a way no known finding explains */
   readonly newFailures: number;
 }
@@ -145,9 +149,15 @@ export function settingsCells(s: Settings): CellSpec[] {
   return out;
 }
 
-/** The finding a (cell, code) names: with or without faults before it. */
-export function findingOf(cell: CellSpec, code: string): string | undefined {
-  return (knownFinding(cell.design, cell.personality, code, 0) ?? knownFinding(cell.design, cell.personality, code, 1))?.id;
+/**
+ * The known findings a run's failure is (none: a new failure). Reads a list of ids
+ * when the record carries one (a failure may be recognised as several findings by
+ * their mechanisms), else the single id.
+ */
+export function findingsOfFailure(f: FailureRecord): readonly string[] {
+  const many = (f as { readonly findings?: readonly string[] }).findings;
+  if (Array.isArray(many)) return many;
+  return f.finding === undefined ? [] : [f.finding];
 }
 
 export function failureEntry(kind: 'new' | 'known', cell: CellSpec, index: number, f: FailureRecord, exampleOf: string | undefined): FailureEntry {
@@ -272,34 +282,39 @@ export function buildSummary(settings: Settings, records: readonly RunRecord[], 
   for (const e of sortedExamples) if (kept.has(e)) failures.push(e);
   const withShrunk = failures.map((e) => ({ ...e, shrunk: extras.shrunk.get(e.token) }));
 
-  // Cells, with their status and known findings.
+  // Cells, with their status and known findings: a pure function of the run records
+  // (each record says which finding every violation it looked past was, and a run that
+  // stopped at a known finding says which), so serial, sharded and merged runs agree.
   const freshByCell = new Map<string, Record<string, number>>();
+  const knownByCell = new Map<string, Record<string, number>>();
+  let knownOccurrences = 0;
+  let knownRuns = 0;
   for (const r of sortedRecords) {
-    if (r.failure === undefined || r.failure.finding !== undefined) continue;
-    const m = freshByCell.get(cellKey(r.cell)) ?? {};
+    const key = cellKey(r.cell);
+    const known = knownByCell.get(key) ?? {};
+    knownByCell.set(key, known);
+    for (const [id, n] of Object.entries(r.acknowledgedFindings)) known[id] = (known[id] ?? 0) + n;
+    for (const n of Object.values(r.acknowledged)) knownOccurrences += n;
+    const ids = r.failure === undefined ? [] : findingsOfFailure(r.failure);
+    if (ids.length > 0 || Object.keys(r.acknowledgedFindings).length > 0) knownRuns++;
+    if (r.failure === undefined) continue;
+    for (const id of ids) known[id] = (known[id] ?? 0) + 1;
+    if (ids.length > 0) {
+      knownOccurrences++;
+      continue;
+    }
+    const m = freshByCell.get(key) ?? {};
     m[r.failure.code] = (m[r.failure.code] ?? 0) + 1;
-    freshByCell.set(cellKey(r.cell), m);
+    freshByCell.set(key, m);
   }
   const cellSummaries: CellSummary[] = campaign.cells.map((c) => {
-    const known = new Set<string>();
-    for (const code of Object.keys(c.acknowledged)) {
-      // The example re-run says which finding a code was where it names two (F7 or F9, by faults before it).
-      const candidates = candidateFindings(c.cell, code);
-      const example = examples.get(entryKey({ cellKey: cellKey(c.cell), kind: 'known', code, exampleOf: candidates.join('|') }))?.finding;
-      const id = example !== undefined && candidates.includes(example) ? example : findingOf(c.cell, code);
-      if (id !== undefined) known.add(id);
-    }
-    for (const r of sortedRecords) if (!settings.acknowledgeKnown && cellKey(r.cell) === cellKey(c.cell) && r.failure?.finding !== undefined) known.add(r.failure.finding);
+    const known = knownByCell.get(cellKey(c.cell)) ?? {};
     const fresh = freshByCell.get(cellKey(c.cell)) ?? {};
-    const status: Status = Object.keys(fresh).length > 0 ? 'fail' : known.size > 0 ? 'known' : 'pass';
-    return { ...c, key: cellKey(c.cell), status, knownFindings: [...known].sort(byFindingId), newFailures: fresh };
+    const ids = Object.keys(known).sort(byFindingId);
+    const status: Status = Object.keys(fresh).length > 0 ? 'fail' : ids.length > 0 ? 'known' : 'pass';
+    return { ...c, key: cellKey(c.cell), status, knownFindings: ids, knownCounts: Object.fromEntries(ids.map((id) => [id, known[id] ?? 0])), newFailures: fresh };
   });
 
-  let knownOccurrences = 0;
-  for (const r of sortedRecords) {
-    for (const v of Object.values(r.acknowledged)) knownOccurrences += v;
-    if (r.failure?.finding !== undefined) knownOccurrences++;
-  }
   const sum = (f: (c: CellResult) => number): number => campaign.cells.reduce((a, c) => a + f(c), 0);
   const totals: Totals = {
     cells: cells.length,
@@ -313,6 +328,7 @@ export function buildSummary(settings: Settings, records: readonly RunRecord[], 
     faultsInjected: sum((c) => c.faultsInjected),
     deadEnds: sum((c) => c.deadEnds),
     knownOccurrences,
+    knownRuns,
     newFailures: campaign.newFailures,
   };
 
@@ -320,14 +336,18 @@ export function buildSummary(settings: Settings, records: readonly RunRecord[], 
     const checks = sum((c) => c.checks[id] ?? 0);
     const findings = new Set<string>();
     let broken = false;
-    for (const c of cellSummaries) {
-      for (const code of [...Object.keys(c.acknowledged), ...Object.keys(c.failures)]) {
+    for (const r of sortedRecords) {
+      // A record pairs its looked-past codes with finding ids only as sets: a code's
+      // findings are its candidates among the ids the record names.
+      for (const code of Object.keys(r.acknowledged)) {
         if (!code.startsWith(`${id}/`)) continue;
-        const f = findingOf(c.cell, code);
-        if (f !== undefined) findings.add(f);
+        for (const f of candidateFindings(r.cell, code)) if (r.acknowledgedFindings[f] !== undefined) findings.add(f);
       }
+      if (r.failure === undefined || r.failure.invariant !== id) continue;
+      const ids = findingsOfFailure(r.failure);
+      for (const f of ids) findings.add(f);
+      if (ids.length === 0) broken = true;
     }
-    for (const r of sortedRecords) if (r.failure !== undefined && r.failure.finding === undefined && r.failure.invariant === id) broken = true;
     const status = broken ? 'broken' : findings.size > 0 ? 'known' : checks > 0 ? 'held' : 'unchecked';
     return { id, description: INVARIANTS[id], checks, status, findings: [...findings].sort(byFindingId) };
   });

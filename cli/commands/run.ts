@@ -20,7 +20,7 @@ import type { Io } from '../output.js';
 import { runTasks, type Task } from '../pool.js';
 import { renderClosing } from '../report/text.js';
 import { writeReports } from '../report/write.js';
-import { allFindingsBut, buildSummary, COMPLETE, exampleTargets, failureEntry, settingsCells, type Completeness, type FailureEntry, type Settings, type ShrunkFailure, type Summary } from '../summary.js';
+import { allFindingsBut, buildSummary, COMPLETE, exampleTargets, failureEntry, findingsOfFailure, settingsCells, type Completeness, type FailureEntry, type Settings, type ShrunkFailure, type Summary } from '../summary.js';
 import { CRASHSIM_VERSION } from '../version.js';
 
 export interface RunCommandOptions {
@@ -65,8 +65,10 @@ function progressFor(io: Io, total: number, label: string, enabled: boolean): Pr
   let known = 0;
   const count = (r: RunRecord): void => {
     done++;
-    if (r.failure !== undefined && r.failure.finding === undefined) fresh++;
-    known += Object.values(r.acknowledged).reduce((a, v) => a + v, 0) + (r.failure?.finding !== undefined ? 1 : 0);
+    const stoppedAtKnown = r.failure !== undefined && findingsOfFailure(r.failure).length > 0;
+    if (r.failure !== undefined && !stoppedAtKnown) fresh++;
+    // runs, not occurrences: one run can look past the same finding hundreds of times
+    if (stoppedAtKnown || Object.keys(r.acknowledgedFindings).length > 0) known++;
   };
   if (!enabled || total === 0) return { tick: count, stop: () => undefined };
   if (io.isTTY) {
@@ -93,7 +95,7 @@ function progressFor(io: Io, total: number, label: string, enabled: boolean): Pr
       if (pct >= nextPct || done === total) {
         nextPct = Math.floor(pct / 10) * 10 + 10;
         const secs = (Date.now() - started) / 1000;
-        io.out(`${label}: ${done}/${total} runs (${pct}%), new failures ${fresh}, known ${known}, ${(done / Math.max(secs, 1e-3)).toFixed(1)} runs/s`);
+        io.out(`${label}: ${done}/${total} runs (${pct}%), new failures ${fresh}, known-finding runs ${known}, ${(done / Math.max(secs, 1e-3)).toFixed(1)} runs/s`);
       }
     },
     stop: () => undefined,

@@ -31,7 +31,7 @@ export function renderSummaryTable(s: Summary): string[] {
   lines.push(`runs ${fmtInt(t.runs)} (${fmtInt(t.passed)} passed) · crash points ${fmtInt(t.crashPoints)} · crash images ${fmtInt(t.crashImages)} · invariant checks ${fmtInt(t.invariantChecks)} · fs ops ${fmtInt(t.fsOps)} · faults injected ${fmtInt(t.faultsInjected)}`);
   const inv = s.invariants.filter((i) => i.checks > 0 || i.status !== 'unchecked');
   lines.push(`invariants: ${inv.map((i) => `${i.id} ${i.status === 'held' ? 'held' : i.status === 'known' ? `known(${i.findings.join(',')})` : i.status === 'broken' ? 'BROKEN' : 'unchecked'}`).join(', ')}`);
-  lines.push(`findings: ${s.verdict.knownFindings.length === 0 ? 'no known finding seen' : `known ${s.verdict.knownFindings.join(', ')} (${fmtInt(t.knownOccurrences)} occurrences)`}; new: ${t.newFailures === 0 ? 'none' : `${fmtInt(t.newFailures)} run(s)`}`);
+  lines.push(`findings: ${s.verdict.knownFindings.length === 0 ? 'no known finding seen' : `known ${s.verdict.knownFindings.join(', ')} (in ${fmtInt(t.knownRuns)} of ${fmtInt(t.runs)} runs, ${fmtInt(t.knownOccurrences)} occurrences)`}; new: ${t.newFailures === 0 ? 'none' : `${fmtInt(t.newFailures)} run(s)`}`);
   const m = s.meta;
   lines.push(`throughput: ${m.runsPerSecond.toFixed(1)} runs/s (${fmtInt(t.runs)} runs in ${(m.sweepMs / 1000).toFixed(1)} s on ${m.workers} worker${m.workers === 1 ? '' : 's'}; ${(m.elapsedMs / 1000).toFixed(1)} s in all)`);
   if (!s.complete) lines.push(`incomplete: ${s.incompleteReason ?? ''}`);
