@@ -13,7 +13,7 @@
  * file exists: they change nothing a crash could show.
  */
 import { Buffer } from 'node:buffer';
-import { O_DIRECTORY, O_RDONLY } from '../../src/env.js';
+import { O_CREAT, O_DIRECTORY, O_EXCL, O_RDONLY, O_WRONLY } from '../../src/env.js';
 import type { DirEntry, Fd } from '../../src/env.js';
 import { argError, nodeError, NodeFsError, parseFlags, prim, UnsupportedFsCallError, VfsStats } from './core.js';
 import type { FacadeCall, NodeFacadeFs, Op, OpenFlags } from './core.js';
@@ -99,16 +99,14 @@ export class Calls {
     yield* prim(this.call(c, primitive, { fd }), () => this.fs.fsync(fd));
   }
 
+  /** ftruncate(2): the VFS's own primitive (vfs.ts rule 13: durable with the file's data). */
   *ftruncate(c: CallCtx, fd: Fd, lenBytes: number): Op<void> {
-    const fs = this.fs;
-    if (fs.ftruncate === undefined) throw new UnsupportedFsCallError(c.api, 'the file system underneath has no ftruncate primitive');
-    yield* prim(this.call(c, 'ftruncate', { fd }), () => (fs.ftruncate as (fd: Fd, n: number) => void)(fd, lenBytes));
+    yield* prim(this.call(c, 'ftruncate', { fd }), () => this.fs.ftruncate(fd, lenBytes));
   }
 
+  /** truncate(2) on a path. */
   *truncate(c: CallCtx, path: string, lenBytes: number): Op<void> {
-    const fs = this.fs;
-    if (fs.truncate === undefined) throw new UnsupportedFsCallError(c.api, 'the file system underneath has no truncate primitive');
-    yield* prim(this.call(c, 'truncate', { path }), () => (fs.truncate as (p: string, n: number) => void)(path, lenBytes));
+    yield* prim(this.call(c, 'truncate', { path }), () => this.fs.truncate(path, lenBytes));
   }
 
   *stat(c: CallCtx, path: string, primitive: 'stat' | 'lstat' = 'stat'): Op<VfsStats> {
@@ -148,17 +146,18 @@ export class Calls {
     let cur = '';
     for (const [i, part] of parts.entries()) {
       cur = `${cur}/${part}`;
+      const last = i === parts.length - 1;
       let existing: VfsStats | undefined;
       try {
-        existing = yield* this.stat(c, cur);
+        existing = yield* this.stat(c, last ? path : cur); // a trailing slash on a file is ENOTDIR, as in Node
       } catch (e) {
         if (!(e instanceof NodeFsError && e.code === 'ENOENT')) throw e;
       }
       if (existing === undefined) {
-        yield* this.mkdir(c, cur, mode);
-        first ??= cur;
+        yield* this.mkdir(c, last ? path : cur, mode);
+        first ??= last ? path : cur; // Node returns the argument itself when the last component is the first created
       } else if (!existing.isDirectory()) {
-        throw nodeError(i === parts.length - 1 ? 'EEXIST' : 'ENOTDIR', 'mkdir', path);
+        throw nodeError(last ? 'EEXIST' : 'ENOTDIR', 'mkdir', path);
       }
     }
     return first;
@@ -229,27 +228,54 @@ export class Calls {
     }
   }
 
-  /** copyFile: read the source, write a new (or, with COPYFILE_EXCL, exclusive) destination with the source's mode. */
+  /**
+   * copyFile as libuv does it: open the source, fstat it, open the destination
+   * (O_CREAT, O_EXCL with COPYFILE_EXCL; created with the source's mode), and
+   * unless exclusive: a copy onto itself is a no-op, else ftruncate it to 0;
+   * then copy. A directory source fails with EISDIR at the first read. Errors
+   * name the call `copyfile` with both paths, as Node's do.
+   */
   *copyFile(c: CallCtx, src: string, dest: string, mode: number): Op<void> {
     if ((mode & 4) !== 0) throw new UnsupportedFsCallError(`${c.api} with COPYFILE_FICLONE_FORCE`, 'the simulated disk has no reflinks');
-    const from = yield* this.open(c, src, parseFlags('r', 'r'), 0o666);
+    const excl = (mode & 1) !== 0;
     try {
-      const st = yield* this.fstat(c, from);
-      if (st.isDirectory()) throw nodeError('EISDIR', 'copyfile', src);
-      const to = yield* this.open(c, dest, parseFlags((mode & 1) !== 0 ? 'wx' : 'w', 'w'), st.mode & 0o7777);
+      const from = yield* this.open(c, src, parseFlags('r', 'r'), 0o666);
       try {
-        for (let pos = 0; ; ) {
-          const chunk = Buffer.alloc(READ_CHUNK_BYTES);
-          const n = yield* this.read(c, from, chunk, 0, READ_CHUNK_BYTES, pos);
-          if (n === 0) break;
-          yield* this.writeAll(c, to, chunk.subarray(0, n), pos);
-          pos += n;
+        const st = yield* this.fstat(c, from);
+        const to = yield* this.open(c, dest, { vfsFlags: O_WRONLY | O_CREAT | (excl ? O_EXCL : 0), syncWrites: false }, st.mode & 0o7777);
+        try {
+          if (!excl) {
+            const dst = yield* this.fstat(c, to);
+            if (st.ino !== 0 && dst.ino === st.ino) {
+              yield* this.close(c, to);
+              return;
+            }
+            yield* this.ftruncate(c, to, 0);
+          }
+          for (let pos = 0; ; ) {
+            const chunk = Buffer.alloc(READ_CHUNK_BYTES);
+            const n = yield* this.read(c, from, chunk, 0, READ_CHUNK_BYTES, pos);
+            if (n === 0) break;
+            yield* this.writeAll(c, to, chunk.subarray(0, n), pos);
+            pos += n;
+          }
+        } catch (e) {
+          // libuv removes the destination when the copy fails after opening it
+          yield* this.close(c, to);
+          try {
+            yield* this.unlink(c, dest);
+          } catch {
+            // already gone: nothing to undo
+          }
+          throw e;
         }
-      } finally {
         yield* this.close(c, to);
+      } finally {
+        yield* this.close(c, from);
       }
-    } finally {
-      yield* this.close(c, from);
+    } catch (e) {
+      if (e instanceof NodeFsError) throw new NodeFsError(e.code, 'copyfile', src, dest);
+      throw e;
     }
   }
 
@@ -300,16 +326,21 @@ export class Calls {
     yield* this.stat(c, path);
   }
 
-  /** realpath: the disk has no symbolic links, so the path resolved and normalised (after checking it exists). */
+  /**
+   * realpath: Node's JavaScript realpath resolves `.`/`..` and a trailing slash
+   * lexically, then checks each component; without symbolic links that is the
+   * normalised path, after checking it exists.
+   */
   *realpath(c: CallCtx, path: string): Op<string> {
+    const normal = normalize(path);
+    yield* this.stat(c, normal);
+    return normal;
+  }
+
+  /** realpath.native: realpath(3), which walks the path physically (`/file/..` is ENOTDIR). */
+  *realpathNative(c: CallCtx, path: string): Op<string> {
     yield* this.stat(c, path);
-    const out: string[] = [];
-    for (const part of path.split('/')) {
-      if (part === '' || part === '.') continue;
-      if (part === '..') out.pop();
-      else out.push(part);
-    }
-    return '/' + out.join('/');
+    return normalize(path);
   }
 
   /** mkdtemp: `prefix` plus six characters from a per-facade counter (deterministic, unlike Node's random ones). */
@@ -359,4 +390,15 @@ export class Calls {
     yield* this.writeAll(c, fd, joined, position);
     return joined.length;
   }
+}
+
+/** `.`, `..`, repeated and trailing slashes resolved lexically (an absolute path in, an absolute path out). */
+function normalize(path: string): string {
+  const out: string[] = [];
+  for (const part of path.split('/')) {
+    if (part === '' || part === '.') continue;
+    if (part === '..') out.pop();
+    else out.push(part);
+  }
+  return '/' + out.join('/');
 }

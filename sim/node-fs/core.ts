@@ -16,19 +16,13 @@ import { fileURLToPath } from 'node:url';
 import { errnoText, FsError, O_APPEND, O_CREAT, O_DIRECTORY, O_EXCL, O_RDONLY, O_RDWR, O_TRUNC, O_WRONLY } from '../../src/env.js';
 import type { DirEntry, Errno, Fd, FileStat } from '../../src/env.js';
 import type { SyncFs } from '../fs-api.js';
-import type { PositionalFs } from '../vfs/vfs.js';
+import type { PositionalFs, TruncatingFs } from '../vfs/vfs.js';
 
 // ---------------------------------------------------------------------------
 // What the facade runs on
 
-/** truncate(2)/ftruncate(2), when the file system underneath has them. */
-export interface TruncatePrimitives {
-  truncate(path: string, lenBytes: number): void;
-  ftruncate(fd: Fd, lenBytes: number): void;
-}
-
-/** A Vfs, or a FaultyFs around one. Truncation and inode numbers are optional. */
-export type NodeFacadeFs = SyncFs & PositionalFs & Partial<TruncatePrimitives> & {
+/** A Vfs, or a FaultyFs around one (inode numbers and fd paths are optional: stat's `ino` reads 0 without them). */
+export type NodeFacadeFs = SyncFs & PositionalFs & TruncatingFs & {
   inodeOf?(path: string): number | undefined;
   fdInfo?(fd: Fd): { readonly id: number; readonly path: string | undefined } | undefined;
 };

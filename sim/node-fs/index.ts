@@ -39,7 +39,7 @@ import { VfsReadStream, VfsWriteStream } from './streams.js';
 import type { StreamEnv, StreamOptions } from './streams.js';
 
 export { NodeFsError, UnsupportedFsCallError, VfsDirent, VfsStats } from './core.js';
-export type { BeforeCall, FacadeCall, NodeFacadeFs, TruncatePrimitives } from './core.js';
+export type { BeforeCall, FacadeCall, NodeFacadeFs } from './core.js';
 export { VfsReadStream, VfsWriteStream } from './streams.js';
 
 /** Node's `fs` module type: what the facade is, to the code using it. */
@@ -113,7 +113,8 @@ function positionArg(p: unknown): number | null {
 /** Node's truncate length: an integer; negative means 0. */
 function lenArg(len: unknown): number {
   if (len === undefined || len === null) return 0;
-  if (typeof len !== 'number' || !Number.isSafeInteger(len)) throw argError('type', 'ERR_INVALID_ARG_TYPE', `The "len" argument must be of type number (an integer). Received ${describeValue(len)}`);
+  if (typeof len !== 'number') throw argError('type', 'ERR_INVALID_ARG_TYPE', `The "len" argument must be of type number. Received ${describeValue(len)}`);
+  if (!Number.isSafeInteger(len)) throw argError('range', 'ERR_OUT_OF_RANGE', `The value of "len" is out of range. It must be an integer. Received ${len}`);
   return Math.max(0, len);
 }
 
@@ -382,6 +383,15 @@ export function createNodeFs(fs: NodeFacadeFs, options: NodeFsOptions = {}): Nod
         })();
       },
     },
+    'realpath.native': {
+      build: (c, [path, options]) => {
+        const p = P(path);
+        const enc = encodingOf(options);
+        return (function* () {
+          return nameOut(yield* calls.realpathNative(c, p), enc);
+        })();
+      },
+    },
     mkdtemp: {
       build: (c, [prefix]) => {
         if (typeof prefix !== 'string') throw argError('type', 'ERR_INVALID_ARG_TYPE', `The "prefix" argument must be of type string. Received ${describeValue(prefix)}`);
@@ -429,8 +439,10 @@ export function createNodeFs(fs: NodeFacadeFs, options: NodeFsOptions = {}): Nod
       throw e;
     }
   });
-  (api.realpath as { native?: unknown }).native = api.realpath;
-  (api.realpathSync as { native?: unknown }).native = api.realpathSync;
+  (api.realpath as { native?: unknown }).native = api['realpath.native'];
+  (api.realpathSync as { native?: unknown }).native = api['realpath.nativeSync'];
+  delete api['realpath.native'];
+  delete api['realpath.nativeSync'];
 
   // Streams
   const streamEnv = (api: string): StreamEnv => ({ calls, run, ctx: ctx(api) });

@@ -1,16 +1,19 @@
 /**
- * The fs/promises-shaped facade: Node-style calls work on the VFS, issue the
- * primitives Node would (each announced to `beforeCall`), and crash images are
- * reachable through the VFS underneath.
+ * The facade's fs/promises form (sim/node-fs): Node-style calls work on the VFS,
+ * issue the primitives Node would (each announced to `beforeCall`), and crash
+ * images are reachable through the VFS underneath.
  */
 import { describe, expect, it } from 'vitest';
-import { isFsError } from '../../../src/env.js';
-import { SeededRng } from '../../../sim/random.js';
-import { crashImages } from '../../../sim/vfs/crash.js';
-import { FaultyFs } from '../../../sim/vfs/faults.js';
-import { createFsPromises, parseOpenFlags } from '../../../sim/vfs/fs-promises.js';
-import type { FsCall } from '../../../sim/vfs/fs-promises.js';
-import { Vfs } from '../../../sim/vfs/vfs.js';
+import { isFsError } from '../../src/env.js';
+import { SeededRng } from '../../sim/random.js';
+import { crashImages } from '../../sim/vfs/crash.js';
+import { FaultyFs } from '../../sim/vfs/faults.js';
+import { parseFlags } from '../../sim/node-fs/core.js';
+import { createNodeFs } from '../../sim/node-fs/index.js';
+import type { FacadeCall, NodeFacadeFs, NodeFsOptions } from '../../sim/node-fs/index.js';
+import { Vfs } from '../../sim/vfs/vfs.js';
+
+const createFsPromises = (fs: NodeFacadeFs, opts: NodeFsOptions = {}) => createNodeFs(fs, opts).promises;
 
 async function codeOf(p: Promise<unknown>): Promise<string> {
   try {
@@ -79,13 +82,13 @@ describe('fs/promises facade', () => {
     await h.truncate();
     await fsp.truncate('/log', 2);
     expect([...(await fsp.readFile('/log'))]).toEqual([0, 0]);
-    await fsp.truncate(h, 1);
+    await h.truncate(1);
     await fsp.truncate('/log', -5); // Node: a negative length means 0
     expect((await h.stat()).size).toBe(0);
     expect(calls.filter((c) => c.endsWith('truncate'))).toEqual(['ftruncate', 'ftruncate', 'truncate', 'ftruncate', 'truncate']);
     expect(await codeOf(fsp.truncate('/', 0))).toBe('EISDIR');
     expect(await codeOf(fsp.truncate('/missing'))).toBe('ENOENT');
-    await expect(h.truncate(1.5)).rejects.toThrow(/len must be an integer/);
+    await expect(h.truncate(1.5)).rejects.toThrow(/"len" is out of range. It must be an integer/);
     // Five truncates pending on top of the durable 10 bytes: strict-posix may keep any subset.
     expect(crashImages(vfs).pending).toHaveLength(5);
     await h.sync();
@@ -98,7 +101,7 @@ describe('fs/promises facade', () => {
     const calls: string[] = [];
     const vfs = Vfs.create({ personality: 'ordered' });
     const fsp = createFsPromises(vfs, {
-      beforeCall: async (c: FsCall) => {
+      beforeCall: async (c: FacadeCall) => {
         calls.push(`${c.primitive}${c.path === undefined ? '' : ' ' + c.path}`);
         await Promise.resolve();
       },
@@ -139,8 +142,10 @@ describe('fs/promises facade', () => {
   });
 
   it('parses Node flag strings', () => {
-    expect(parseOpenFlags('r')).toBe(0);
-    expect(parseOpenFlags('wx+')).toBe(0o2 | 0o100 | 0o1000 | 0o200);
-    expect(() => parseOpenFlags('q')).toThrow(/unknown flags/);
+    expect(parseFlags('r', 'r')).toEqual({ vfsFlags: 0, syncWrites: false });
+    expect(parseFlags('wx+', 'r').vfsFlags).toBe(0o2 | 0o100 | 0o1000 | 0o200);
+    expect(parseFlags('as', 'r')).toEqual({ vfsFlags: 0o1 | 0o100 | 0o2000, syncWrites: true });
+    expect(parseFlags(undefined, 'a').vfsFlags).toBe(0o1 | 0o100 | 0o2000);
+    expect(() => parseFlags('q', 'r')).toThrow(/The argument 'flags' is invalid/);
   });
 });
