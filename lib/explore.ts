@@ -31,7 +31,7 @@ import { Vfs } from '../sim/vfs/vfs.js';
 import type { VfsSnapshot } from '../sim/vfs/vfs.js';
 import { createNodeFs } from '../sim/node-fs/index.js';
 import type { FacadeCall, NodeFsFacade } from '../sim/node-fs/index.js';
-import { captureStack, explain, siteOf, siteText, userFrames, displayPath } from './report.js';
+import { captureStack, displayPath, explain, showValue, siteOf, siteText, userFrames } from './report.js';
 import type { SourceSite } from './report.js';
 import { routingInstalled, runWithFs } from './routing.js';
 
@@ -237,6 +237,8 @@ export interface CrashFailure {
   readonly torn: TornDetail | undefined;
   /** why the personality allows this image */
   readonly explanation: string;
+  /** the explanation without sequence numbers: failing states that share it fail the same way */
+  readonly mechanism: string;
   readonly acknowledged: readonly unknown[];
   /** `CRASHSIM_REPLAY=<handle>` re-checks only this state */
   readonly handle: string;
@@ -265,17 +267,25 @@ export class CrashExploration {
     readonly personality: Personality,
     readonly seed: string,
     readonly counts: ExploreCounts,
-    /** the first `limits.failuresMax` failing states, in crash-point order */
+    /** failing states in crash-point order: the first `limits.failuresMax`, plus the first of every mechanism */
     readonly failures: readonly CrashFailure[],
     /** how many states ended how: 'ok' or the first line of the failure message */
     readonly outcomes: Readonly<Record<string, number>>,
+    /** failing states per mechanism (what reached the disk and what did not), in order of first appearance */
+    readonly mechanisms: Readonly<Record<string, number>>,
     /** why the exploration stopped before checking everything, if it did */
     readonly incomplete: string | undefined,
     /** set when this run re-checked one state by its handle */
     readonly replayed: string | undefined,
     /** set when a replay handle named another exploration */
     readonly skipped: string | undefined,
+    private readonly pointsOf: () => readonly CrashPointInfo[] = () => [],
   ) {}
+
+  /** Every crash point, in order: the primitive it comes before, the Node call, the program's source line. */
+  points(): readonly CrashPointInfo[] {
+    return this.pointsOf();
+  }
 
   get ok(): boolean {
     return this.counts.failed === 0;
@@ -290,15 +300,22 @@ export class CrashExploration {
     return `crashsim: ${verdict} — "${this.name}" on ${this.personality} (${scope})${this.incomplete === undefined ? '' : `; INCOMPLETE: ${this.incomplete}`}`;
   }
 
-  /** The summary, outcome counts and the first `failuresShown` failures in full. */
+  /** The summary, outcome counts, failure mechanisms and, in full, the first failure of each of the first `failuresShown` mechanisms. */
   report(failuresShown = 3): string {
     const lines = [this.summary()];
     const outcomeText = Object.entries(this.outcomes).map(([k, n]) => (k === 'ok' ? `${n} ok` : `${n} × ${k}`));
     if (outcomeText.length > 0) lines.push(`outcomes: ${outcomeText.join('; ')}`);
-    this.failures.slice(0, failuresShown).forEach((f, i) => {
-      lines.push('', ...formatFailure(f, i + 1));
-    });
-    if (this.counts.failed > Math.min(failuresShown, this.failures.length)) lines.push('', `… ${this.counts.failed - Math.min(failuresShown, this.failures.length)} more failing state(s)`);
+    const mech = Object.entries(this.mechanisms);
+    if (mech.length > 0) {
+      lines.push(`failing states by mechanism:`);
+      for (const [m, n] of mech) lines.push(`  ${String(n).padStart(4)} × ${m}`);
+    }
+    const shown: CrashFailure[] = [];
+    for (const f of this.failures) {
+      if (shown.length >= failuresShown) break;
+      if (!shown.some((g) => g.mechanism === f.mechanism)) shown.push(f);
+    }
+    shown.forEach((f, i) => lines.push('', ...formatFailure(f, i + 1)));
     return lines.join('\n');
   }
 }
@@ -307,7 +324,7 @@ function formatFailure(f: CrashFailure, n: number): string[] {
   const out = [`${n}) ${f.message.split('\n')[0]}`];
   out.push(`   crash point ${f.point.index + 1} of ${f.point.count}: ${f.point.before}`);
   if (f.point.site !== undefined) out.push(`     at ${f.point.site}`);
-  if (f.acknowledged.length > 0) out.push(`   acknowledged before the crash: ${f.acknowledged.map(show).join(', ')}`);
+  if (f.acknowledged.length > 0) out.push(`   acknowledged before the crash: ${f.acknowledged.map(showValue).join(', ')}`);
   out.push(`   disk after the crash (${f.kind}):`);
   for (const l of renderDisk(f.image)) out.push(`     ${l}`);
   if (f.lost.length > 0) out.push(`   lost: ${f.lost.join('\n         ')}`);
@@ -315,16 +332,6 @@ function formatFailure(f: CrashFailure, n: number): string[] {
   out.push(`   why:  ${f.explanation}`);
   out.push(`   replay: ${f.replay}`);
   return out;
-}
-
-function show(v: unknown): string {
-  if (typeof v === 'string') return JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v);
-  try {
-    const s = JSON.stringify(v);
-    return s === undefined ? String(v) : s.length > 60 ? `${s.slice(0, 60)}…` : s;
-  } catch {
-    return String(v);
-  }
 }
 
 /** A disk, one line per directory and file; text files show their text, others hex. */
@@ -367,7 +374,7 @@ function messageOf(e: unknown): string {
 function describeCall(call: FacadeCall, vfs: Vfs): string {
   const path = call.path ?? (call.fd === undefined ? undefined : (vfs.fdInfo(call.fd)?.path ?? `fd ${call.fd}`));
   const what = `${call.primitive}${path === undefined ? '' : ` ${path}`}${call.dest === undefined ? '' : ` -> ${call.dest}`}`;
-  return `before ${what} (${call.api.includes('.') ? call.api : `fs.${call.api}`})`;
+  return `before ${what} (${call.api.startsWith('FileHandle.') ? call.api : `fs.${call.api}`})`;
 }
 
 /** Lets callbacks, nextTicks and promise chains the workload left behind run, until no new primitive appears. */
@@ -401,7 +408,7 @@ export async function exploreCrashes<S = DiskImage>(options: ExploreOptions<S>):
   const handle = replayText === undefined ? undefined : parseHandle(replayText);
   const empty: ExploreCounts = { crashPoints: 0, candidates: 0, distinctImages: 0, statesChecked: 0, passed: 0, failed: 0, sampledPoints: 0 };
   if (handle !== undefined && handle.name !== o.name) {
-    return new CrashExploration(o.name, o.personality, o.seed, empty, [], {}, undefined, undefined, `the replay handle names "${handle.name}"`);
+    return new CrashExploration(o.name, o.personality, o.seed, empty, [], {}, {}, undefined, undefined, `the replay handle names "${handle.name}"`);
   }
 
   // 1. setup: the durable starting state
@@ -420,8 +427,11 @@ export async function exploreCrashes<S = DiskImage>(options: ExploreOptions<S>):
   // 2. the workload, a crash point before each primitive
   const captures: Capture[] = [];
   const acks: unknown[] = [];
+  /** per acknowledgement: the index of the next capture (its snapshot's nextSeq bounds the ops issued before the ack) */
+  const ackCapture: number[] = [];
   let finished = false;
   let lateCalls = 0;
+  let limitHit: string | undefined;
   const wfs = createNodeFs(vfs, {
     cwd: o.cwd,
     captureSite: captureStack,
@@ -430,17 +440,28 @@ export async function exploreCrashes<S = DiskImage>(options: ExploreOptions<S>):
         lateCalls++;
         return;
       }
-      if (captures.length >= o.callsMax) throw new ExploreLimitError(`the workload issued more than ${o.callsMax} file-system primitives (limits.callsMax)`);
+      if (captures.length >= o.callsMax) {
+        limitHit = `the workload issued more than ${o.callsMax} file-system primitives (limits.callsMax)`;
+        throw new ExploreLimitError(limitHit);
+      }
       captures.push({ call, before: describeCall(call, vfs), snapshot: vfs.snapshot(), acks: acks.length, completed: false });
     },
   });
-  const control: WorkloadControl = { ack: (value?: unknown) => void acks.push(value) };
+  const control: WorkloadControl = {
+    ack: (value?: unknown) => {
+      acks.push(value);
+      ackCapture.push(captures.length);
+    },
+  };
   try {
     await runWithFs(wfs, () => options.workload(wfs, control));
     await runWithFs(wfs, () => settle(captures));
   } catch (e) {
+    if (limitHit !== undefined) throw new ExploreError(`${o.name}: ${limitHit}`, { cause: e });
     throw new ExploreError(`${o.name}: the workload threw (no crash was simulated yet): ${messageOf(e)}`, { cause: e });
   }
+  // a workload that caught the limit error and carried on
+  if (limitHit !== undefined) throw new ExploreError(`${o.name}: ${limitHit}`);
   if (captures.length === 0) {
     const r = routingInstalled();
     const hint = r.esm && r.cjs
@@ -457,6 +478,8 @@ export async function exploreCrashes<S = DiskImage>(options: ExploreOptions<S>):
   const verdicts = new Map<string, Verdict>();
   const failures: CrashFailure[] = [];
   const outcomes: Record<string, number> = {};
+  const mechanisms: Record<string, number> = {};
+  const ackSeqs = ackCapture.map((ci, n) => ({ value: acks[n], seq: (captures[Math.min(ci, captures.length - 1)] as Capture).snapshot.nextSeq }));
   let candidates = 0;
   let sampledPoints = 0;
   let passed = 0;
@@ -539,8 +562,11 @@ export async function exploreCrashes<S = DiskImage>(options: ExploreOptions<S>):
           continue;
         }
         failed++;
-        if (failures.length >= o.failuresMax) continue;
         const kept = new Set(image.keptSeqs);
+        const why = explain(o.personality, pending, kept, image.torn, cap.completed, ackSeqs.slice(0, cap.acks));
+        const firstOfMechanism = mechanisms[why.mechanism] === undefined;
+        mechanisms[why.mechanism] = (mechanisms[why.mechanism] ?? 0) + 1;
+        if (failures.length >= o.failuresMax && !firstOfMechanism) continue;
         const h = handleOf(o.name, i, image);
         failures.push({
           message: v.message,
@@ -551,7 +577,8 @@ export async function exploreCrashes<S = DiskImage>(options: ExploreOptions<S>):
           kept: pending.filter((op) => kept.has(op.seq)).map(opLine),
           lost: pending.filter((op) => !kept.has(op.seq)).map(opLine),
           torn: image.torn,
-          explanation: explain(o.personality, pending, kept, image.torn, cap.completed),
+          explanation: why.text,
+          mechanism: why.mechanism,
           acknowledged: acks.slice(0, cap.acks),
           handle: h,
           replay: replayCommand(h, callerStack),
@@ -565,7 +592,7 @@ export async function exploreCrashes<S = DiskImage>(options: ExploreOptions<S>):
   }
   if (lateCalls > 0 && incomplete === undefined) incomplete = `${lateCalls} file-system call(s) came after the workload returned and went quiet (timers?); they were not explored`;
   const counts: ExploreCounts = { crashPoints: captures.length, candidates, distinctImages: distinct.size, statesChecked: verdicts.size, passed, failed, sampledPoints };
-  return new CrashExploration(o.name, o.personality, o.seed, counts, failures, outcomes, incomplete, handle === undefined ? undefined : replayText, undefined);
+  return new CrashExploration(o.name, o.personality, o.seed, counts, failures, outcomes, mechanisms, incomplete, handle === undefined ? undefined : replayText, undefined, () => captures.map((_, i) => pointInfo(i)));
 }
 
 /** Thrown by `assertCrashSafe`: the report of the failing states (readable in a test runner). */

@@ -107,10 +107,28 @@ function reorderReason(personality: string, lost: PendingOp, kept: PendingOp): s
   return `${personality} does not keep these two in issue order; ${barrierFor(lost)} before #${kept.seq} would have`;
 }
 
+/** An operation without its sequence number and sizes: what groups failures into mechanisms. */
+function opShape(op: PendingOp): string {
+  switch (op.kind) {
+    case 'write': return `write ${op.path}`;
+    case 'truncate': return `truncate ${op.path}`;
+    case 'link': return `${op.type === 'dir' ? 'mkdir' : 'create'} ${op.path}`;
+    case 'unlink': return `${op.type === 'dir' ? 'rmdir' : 'unlink'} ${op.path}`;
+    case 'rename': return `rename ${op.fromPath} -> ${op.toPath}`;
+  }
+}
+
+export interface Explanation {
+  /** one or two sentences: why the personality allows this image */
+  readonly text: string;
+  /** the same without sequence numbers: failing states with one mechanism share it */
+  readonly mechanism: string;
+}
+
 /**
- * Why a crash image is possible, in one or two sentences: a tear, else the
- * first lost operation that a later kept one overtook, else the first lost
- * operation (the crash simply came before it reached the disk).
+ * Why a crash image is possible: a tear, else the first lost operation that a
+ * later kept one overtook, else the first lost operation (the crash simply came
+ * before it reached the disk).
  */
 export function explain(
   personality: string,
@@ -118,11 +136,15 @@ export function explain(
   keptSeqs: ReadonlySet<number>,
   torn: TornDetail | undefined,
   completed: boolean,
-): string {
+  /** acknowledgements before the crash, each with the sequence number the VFS had reached when it was made */
+  acks: readonly { readonly value: unknown; readonly seq: number }[] = [],
+): Explanation {
   const parts: string[] = [];
+  const mechanism: string[] = [];
   if (torn !== undefined) {
     const end = torn.offsetBytes + torn.lenBytes;
     parts.push(`The crash tore write #${torn.seq} to ${torn.path} (bytes ${torn.offsetBytes}..${end}): bytes up to ${torn.cutAtBytes} landed, the rest ${torn.fill === 'old' ? 'kept their old contents' : `read as ${torn.fill}`}.`);
+    mechanism.push(`torn write ${torn.path} (${torn.fill} tail)`);
   }
   const rest = pending.filter((op) => torn === undefined || op.seq !== torn.seq);
   let inversion: { lost: PendingOp; kept: PendingOp } | undefined;
@@ -136,16 +158,36 @@ export function explain(
   }
   if (inversion !== undefined) {
     parts.push(`${describeOp(inversion.lost)} never reached the disk, but the later ${describeOp(inversion.kept)} did: ${reorderReason(personality, inversion.lost, inversion.kept)}.`);
+    mechanism.push(`${opShape(inversion.lost)} lost, later operations kept`);
   } else {
     const firstLost = rest.find((op) => !keptSeqs.has(op.seq));
     if (firstLost !== undefined) {
       const more = rest.filter((o) => !keptSeqs.has(o.seq)).length > 1;
-      parts.push(completed
-        ? `The workload had returned, but ${describeOp(firstLost)} had not reached the disk${more ? ' (nor what followed it)' : ''}: nothing made it durable; ${barrierFor(firstLost)} after it would have.`
-        : `The crash came before ${describeOp(firstLost)} reached the disk${more ? ' (and before what followed it)' : ''}.`);
+      const ackedAfter = acks.find((a) => a.seq > firstLost.seq);
+      if (ackedAfter !== undefined) {
+        parts.push(`The workload acknowledged ${showValue(ackedAfter.value)} after issuing ${describeOp(firstLost)}, but that operation had not reached the disk: nothing made it durable first; ${barrierFor(firstLost)} before the acknowledgement would have.`);
+        mechanism.push(`${opShape(firstLost)} lost though an acknowledgement followed it`);
+      } else {
+        parts.push(completed
+          ? `The workload had returned, but ${describeOp(firstLost)} had not reached the disk${more ? ' (nor what followed it)' : ''}: nothing made it durable; ${barrierFor(firstLost)} after it would have.`
+          : `The crash came before ${describeOp(firstLost)} reached the disk${more ? ' (and before what followed it)' : ''}.`);
+        mechanism.push(`${opShape(firstLost)} lost${completed ? ' after the workload returned' : ''}`);
+      }
     } else if (torn === undefined) {
       parts.push(rest.length === 0 ? 'Nothing was pending: this is exactly the state the workload had left on disk.' : 'Every pending operation reached the disk: the state is exactly what the workload wrote.');
+      mechanism.push('the state as written');
     }
   }
-  return parts.join(' ');
+  return { text: parts.join(' '), mechanism: mechanism.join('; ') };
+}
+
+/** A value in one short line (JSON where possible). */
+export function showValue(v: unknown): string {
+  if (typeof v === 'string') return JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v);
+  try {
+    const s = JSON.stringify(v);
+    return s === undefined ? String(v) : s.length > 60 ? `${s.slice(0, 60)}…` : s;
+  } catch {
+    return String(v);
+  }
 }

@@ -67,7 +67,7 @@ export function runSync<T>(op: Op<T>, hook: BeforeCall | undefined): T {
     const step = r.value;
     if (hook !== undefined) {
       const h = hook(step.call);
-      if (isThenable(h)) throw new TypeError(`${step.call.api}Sync: this facade's beforeCall hook is asynchronous, so the synchronous fs API cannot be used on it`);
+      if (isThenable(h)) throw new TypeError(`${step.call.api}: this facade's beforeCall hook is asynchronous, so the synchronous fs API cannot be used on it`);
     }
     let value: unknown;
     try {

@@ -416,7 +416,7 @@ export function createNodeFs(fs: NodeFacadeFs, options: NodeFsOptions = {}): Nod
   for (const [name, def] of Object.entries(defs)) {
     const value = def.value ?? ((r: unknown) => r);
     const cbArgs = def.cbArgs ?? ((r: unknown) => [value(r)]);
-    api[`${name}Sync`] = named(`${name}Sync`, (...args: unknown[]) => value(runSync(def.build(ctx(name), args), hook)));
+    api[`${name}Sync`] = named(`${name}Sync`, (...args: unknown[]) => value(runSync(def.build(ctx(`${name}Sync`), args), hook)));
     const cbForm = named(name, (...args: unknown[]) => {
       const cb = args.pop();
       if (typeof cb !== 'function') throw argError('type', 'ERR_INVALID_ARG_TYPE', `The "cb" argument must be of type function. Received ${describeValue(cb)}`);
@@ -433,7 +433,7 @@ export function createNodeFs(fs: NodeFacadeFs, options: NodeFsOptions = {}): Nod
   // existsSync never throws (not even for a bad argument).
   api.existsSync = named('existsSync', (path: unknown): boolean => {
     try {
-      return runSync(calls.exists(ctx('exists'), P(path)), hook);
+      return runSync(calls.exists(ctx('existsSync'), P(path)), hook);
     } catch (e) {
       if (e instanceof TypeError) return false;
       throw e;
@@ -567,13 +567,13 @@ export function createNodeFs(fs: NodeFacadeFs, options: NodeFsOptions = {}): Nod
   ]) {
     const def = defs[name] as Def;
     const value = def.value ?? ((r: unknown) => r);
-    promiseForm(name, async (...args) => value(await run(def.build(ctx(name), args))));
+    promiseForm(name, async (...args) => value(await run(def.build(ctx(`promises.${name}`), args))));
   }
-  promiseForm('open', async (path, flags, mode) => new VfsFileHandle(await run(defs.open!.build(ctx('open'), [path, flags, mode]) as Op<Fd>)));
-  promiseForm('readFile', async (path, o) => (path instanceof VfsFileHandle ? path.readFile(o) : run(defs.readFile!.build(ctx('readFile'), [path, o]))));
+  promiseForm('open', async (path, flags, mode) => new VfsFileHandle(await run(defs.open!.build(ctx('promises.open'), [path, flags, mode]) as Op<Fd>)));
+  promiseForm('readFile', async (path, o) => (path instanceof VfsFileHandle ? path.readFile(o) : run(defs.readFile!.build(ctx('promises.readFile'), [path, o]))));
   const writeLike = (name: string, dfltFlag: string) => async (path: unknown, data: unknown, o?: unknown): Promise<void> => {
     if (path instanceof VfsFileHandle) return path.writeFile(data, o);
-    const c = ctx(name);
+    const c = ctx(`promises.${name}`);
     const t = target(path);
     const chunks = await chunksOf(data, o);
     const opts = optionsObject(o);
@@ -581,7 +581,7 @@ export function createNodeFs(fs: NodeFacadeFs, options: NodeFsOptions = {}): Nod
   };
   promiseForm('writeFile', writeLike('writeFile', 'w'));
   promiseForm('appendFile', writeLike('appendFile', 'a'));
-  promiseForm('truncate', async (path, len) => (path instanceof VfsFileHandle ? path.truncate(len) : run(defs.truncate!.build(ctx('truncate'), [path, len]))));
+  promiseForm('truncate', async (path, len) => (path instanceof VfsFileHandle ? path.truncate(len) : run(defs.truncate!.build(ctx('promises.truncate'), [path, len]))));
   promises.constants = FS_CONSTANTS;
   for (const k of NODE_FS_PROMISES_KEYS) {
     if (!(k in promises)) promises[k] = named(k, async () => { throw new UnsupportedFsCallError(`fs.promises.${k}`, UNSUPPORTED_WHY[k]); });
