@@ -103,7 +103,7 @@ describe('crash images of facade calls, by hand', () => {
     const ws = fs.createWriteStream('/d/s', { flush: true });
     ws.write('a');
     ws.end('b');
-    await new Promise((r) => ws.on('close', r));
+    await new Promise<void>((r) => ws.on('close', () => r()));
     expect(ws.bytesWritten).toBe(2);
     expect(vfs.describePending()).toEqual(['#1 create /d/s']);
     expect(outcomes(vfs, '/d/s')).toEqual(['-', 'ab']);
@@ -160,7 +160,7 @@ describe('Node-shaped behaviour', () => {
     expect(got).toBe('2345');
     const ws = fs.createWriteStream('/d/t', { flags: 'r+', start: 3 });
     ws.end('xx');
-    await new Promise((r) => ws.on('close', r));
+    await new Promise<void>((r) => ws.on('close', () => r()));
     expect(fs.readFileSync('/d/t', 'utf8')).toBe('012xx56789');
     const dir = fs.opendirSync('/d');
     const names: string[] = [];
