@@ -58,7 +58,7 @@ const H1_COUNT = 4000;
 }
 
 // 1b. the crash-faithful VFS, same sequence
-for (const personality of ['ext4-ordered', 'strict-posix'] as const) {
+for (const personality of ['ext4-weak', 'strict-posix'] as const) {
   const vfs = Vfs.create({ personality });
   vfs.mkdir('/d', 0o700);
   vfs.syncAll();
@@ -76,7 +76,7 @@ for (const personality of ['ext4-ordered', 'strict-posix'] as const) {
 
 // 1c + 2. through the scheduler: each primitive one step; plus lock sections
 {
-  const vfs = Vfs.create({ personality: 'ext4-ordered' });
+  const vfs = Vfs.create({ personality: 'ext4-weak' });
   vfs.mkdir('/d', 0o700);
   vfs.syncAll();
   const world = createWorld({ seed: 'bench', fs: vfs, budgetSteps: 10_000_000 });
@@ -149,10 +149,10 @@ for (const personality of ['ext4-ordered', 'strict-posix'] as const) {
 // 4. whole runs per second and heap growth
 {
   const cells = [
-    { scenario: 'steady', design: 'seed', personality: 'ext4-ordered', faults: 'off' },
-    { scenario: 'crash-restart', design: 'seed', personality: 'ext4-ordered', faults: 'off' },
-    { scenario: 'model', design: 'seed', personality: 'ext4-ordered', faults: 'off' },
-    { scenario: 'persist-prune-race', design: 'seed', personality: 'ext4-ordered', faults: 'off' },
+    { scenario: 'steady', design: 'seed', personality: 'ext4-weak', faults: 'off' },
+    { scenario: 'crash-restart', design: 'seed', personality: 'ext4-weak', faults: 'off' },
+    { scenario: 'model', design: 'seed', personality: 'ext4-weak', faults: 'off' },
+    { scenario: 'persist-prune-race', design: 'seed', personality: 'ext4-weak', faults: 'off' },
   ] as const;
   await runOne(cells[0], 0, 'bench-warmup');
   globalThis.gc?.();

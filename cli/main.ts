@@ -18,7 +18,7 @@ import { replayCommand } from './commands/replay.js';
 import { runCommand, type RunCommandOptions } from './commands/run.js';
 import { DEFAULT_CORPUS_DIR } from './corpus.js';
 import { EXIT, oneLine, UsageError } from './errors.js';
-import { DEFAULT_RUNS_PER_CELL, DEFAULT_SCENARIOS, intIn, LIMITS, parseDesigns, parseFaultModes, parseOne, parsePersonalities, parseScenarios, parseSeed, parseShard, secondsIn, TORN_MODES } from './options.js';
+import { DEFAULT_PERSONALITY, DEFAULT_RUNS_PER_CELL, DEFAULT_SCENARIOS, intIn, LIMITS, parseDesigns, parseFaultModes, parseOne, parsePersonalities, parsePersonality, parseScenarios, parseSeed, parseShard, secondsIn, TORN_MODES } from './options.js';
 import { processIo, type Io } from './output.js';
 import { CRASHSIM_VERSION } from './version.js';
 
@@ -53,7 +53,7 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .option('--seed <seed>', 'root seed (default: a fresh random one, printed first as SEED=…)', parseSeed)
     .option('--scenario <ids>', `comma-separated named scenarios, "default" or "all" (default: ${DEFAULT_SCENARIOS.join(',')}); known: ${NAMED_SCENARIOS.map((s) => s.id).join(', ')}`, parseScenarios)
     .option('--design <ids>', `comma-separated designs (default: seed); known: ${designIds().join(', ')}`, parseDesigns)
-    .option('--personality <names>', `comma-separated disk personalities or "all" (default: ext4-ordered); known: ${PERSONALITY_NAMES.join(', ')}`, parsePersonalities)
+    .option('--personality <names>', `comma-separated disk personalities or "all" (default: ${DEFAULT_PERSONALITY}); known: ${PERSONALITY_NAMES.join(', ')}`, parsePersonalities)
     .option('--faults <modes>', 'fault profile: off (default), swarm (random per-seed fault profiles), or off,swarm', parseFaultModes)
     .option('--runs <n>', `runs (seeds) per cell (default ${DEFAULT_RUNS_PER_CELL})`, intIn('--runs', 1, LIMITS.runsPerCellMax))
     .option('--time-budget <seconds>', 'stop handing out runs after this many seconds (the summary says it is incomplete)', secondsIn('--time-budget', LIMITS.timeBudgetSecondsMax))
@@ -87,7 +87,7 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .option('--commands <json>', 'the workload as a JSON array of plan commands')
     .option('--plan <file>', 'the workload as a plan JSON file')
     .addOption(new Option('--design <id>', 'design').argParser(parseOne('design', designIds())).default('seed'))
-    .addOption(new Option('--personality <name>', 'disk personality').argParser(parseOne('personality', PERSONALITY_NAMES)).default('ext4-ordered'))
+    .addOption(new Option('--personality <name>', 'disk personality').argParser(parsePersonality).default(DEFAULT_PERSONALITY))
     .addOption(new Option('--torn <mode>', 'torn writes in crash images: off, sector, byte').argParser(parseOne('torn mode', TORN_MODES)).default('off'))
     .option('--iteration <n>', 'which persist iteration (1-based) to explore', intIn('--iteration', 1, 10_000), 1)
     .option('--json', 'print the report as JSON')

@@ -7,7 +7,7 @@ import { InvalidArgumentError } from 'commander';
 import { designIds } from '../scenarios/designs.js';
 import { NAMED_SCENARIOS } from '../scenarios/named.js';
 import { PERSONALITY_NAMES, type FaultMode, type TornMode } from '../scenarios/plan.js';
-import type { Personality } from '../sim/vfs/model.js';
+import { RENAMED_PERSONALITIES, type Personality } from '../sim/vfs/model.js';
 
 export const LIMITS = {
   runsPerCellMax: 1_000_000,
@@ -70,7 +70,26 @@ function listOf<T extends string>(what: string, known: readonly T[], extra: Read
 
 export const parseScenarios = (v: string): string[] => listOf('scenario', NAMED_SCENARIOS.map((s) => s.id), { default: DEFAULT_SCENARIOS })(v);
 export const parseDesigns = (v: string): string[] => listOf('design', designIds())(v);
-export const parsePersonalities = (v: string): Personality[] => listOf<Personality>('personality', PERSONALITY_NAMES)(v);
+/** The personality of `crashsim run` and `explore` when none is given: ext4, the disk users run on (README). */
+export const DEFAULT_PERSONALITY: Personality = 'ext4';
+
+/** A renamed personality (e.g. ext4-ordered) is refused with its new name. */
+function refuseRenamed(v: string): void {
+  for (const p of v.split(',').map((s) => s.trim())) {
+    const renamed = RENAMED_PERSONALITIES[p];
+    if (renamed !== undefined) throw new InvalidArgumentError(renamed);
+  }
+}
+
+export const parsePersonalities = (v: string): Personality[] => {
+  refuseRenamed(v);
+  return listOf<Personality>('personality', PERSONALITY_NAMES)(v);
+};
+
+export const parsePersonality = (v: string): Personality => {
+  refuseRenamed(v);
+  return parseOne('personality', PERSONALITY_NAMES)(v);
+};
 export const parseFaultModes = (v: string): FaultMode[] => listOf<FaultMode>('fault mode', FAULT_MODES)(v);
 
 export function parseOne<T extends string>(what: string, known: readonly T[]): (v: string) => T {

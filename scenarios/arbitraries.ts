@@ -35,7 +35,7 @@ export interface WorldSpec {
 
 export const DEFAULT_WORLD: WorldSpec = {
   design: 'seed',
-  personality: 'ext4-ordered',
+  personality: 'ext4-weak',
   faults: 'off',
   torn: 'off',
   scriptedFaults: false,

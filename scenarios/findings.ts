@@ -21,11 +21,11 @@ export interface Finding {
   readonly foundIn: { readonly scenario: string; readonly personality: Personality; readonly faults: 'off' | 'swarm'; readonly runsMax: number };
 }
 
-const ALL: readonly Personality[] = ['ext4-ordered', 'strict-posix', 'ordered'];
+const ALL: readonly Personality[] = ['ext4', 'ext4-weak', 'strict-posix', 'ordered'];
 
 export const FINDINGS: readonly Finding[] = [
-  { id: 'F1', design: 'seed', personalities: ALL, codes: ['I2/published-by-prune', 'I2/published-lost-by-crash'], faults: 'any', title: 'prune publishes a fast-forwarded CommitQC before it is on disk; a crash then loses a published CommitQC', foundIn: { scenario: 'persist-prune-race', personality: 'ext4-ordered', faults: 'off', runsMax: 3 } },
-  { id: 'F2', design: 'seed', personalities: ALL, codes: ['X2/regressed-by-persist', 'I11/appended-beyond-published'], faults: 'any', title: 'after a fast-forward the persist loop publishes an older CommitQC: latestCommitQC goes backwards (and PushCommitQC then appends past it, I11)', foundIn: { scenario: 'persist-prune-race', personality: 'ext4-ordered', faults: 'off', runsMax: 5 } },
+  { id: 'F1', design: 'seed', personalities: ALL, codes: ['I2/published-by-prune', 'I2/published-lost-by-crash'], faults: 'any', title: 'prune publishes a fast-forwarded CommitQC before it is on disk; a crash then loses a published CommitQC', foundIn: { scenario: 'persist-prune-race', personality: 'ext4-weak', faults: 'off', runsMax: 3 } },
+  { id: 'F2', design: 'seed', personalities: ALL, codes: ['X2/regressed-by-persist', 'I11/appended-beyond-published'], faults: 'any', title: 'after a fast-forward the persist loop publishes an older CommitQC: latestCommitQC goes backwards (and PushCommitQC then appends past it, I11)', foundIn: { scenario: 'persist-prune-race', personality: 'ext4-weak', faults: 'off', runsMax: 5 } },
   {
     id: 'F3',
     design: 'seed',
@@ -37,8 +37,8 @@ export const FINDINGS: readonly Finding[] = [
   { id: 'F4', design: 'seed', personalities: ALL, codes: ['I5/abort:decode block file*'], faults: 'any', title: 'an empty block file (created, data not yet durable, or a failed write) makes the restart panic', foundIn: { scenario: 'torn-writes', personality: 'ordered', faults: 'off', runsMax: 30 } },
   { id: 'F5', design: 'seed', personalities: ALL, codes: ['X1/own-equivocation'], faults: 'any', title: 'after a crash the node re-produces an own block it had already disseminated, with different content', foundIn: { scenario: 'torn-writes-byte', personality: 'ordered', faults: 'off', runsMax: 30 } },
   { id: 'F6', design: 'seed', personalities: ALL, codes: ['I5/error:persisted AppQC at road index N but no matching commitQC on disk'], faults: 'any', title: 'after a fast-forward, an old CommitQC file whose unlink was lost makes the gap-truncating loader drop the AppQC\'s CommitQC: restart fails', foundIn: { scenario: 'fast-forward', personality: 'ordered', faults: 'off', runsMax: 30 } },
-  { id: 'F7', design: 'seed', personalities: ['ext4-ordered', 'ordered'], codes: ['I3/voted-block-lost-by-crash'], faults: 'some', title: 'a corrupt read of one block file at startup truncates the lane at that gap: blocks the node voted for are gone', foundIn: { scenario: 'read-corruption', personality: 'ext4-ordered', faults: 'off', runsMax: 30 } },
-  { id: 'F8', design: 'seed', personalities: ['ext4-ordered', 'ordered'], codes: ['I3/vote-not-durable', 'I9/below-cursor-not-durable', 'I1/appqc-without-commitqc', 'I2/published-by-persist'], faults: 'any', title: 'after a process restart (a kill between write and fsync, or an fsync failure) the node loads page-cache-only data as persisted and votes for it (fsyncgate)', foundIn: { scenario: 'write-errors', personality: 'ext4-ordered', faults: 'off', runsMax: 30 } },
+  { id: 'F7', design: 'seed', personalities: ['ext4', 'ext4-weak', 'ordered'], codes: ['I3/voted-block-lost-by-crash'], faults: 'some', title: 'a corrupt read of one block file at startup truncates the lane at that gap: blocks the node voted for are gone', foundIn: { scenario: 'read-corruption', personality: 'ext4-weak', faults: 'off', runsMax: 30 } },
+  { id: 'F8', design: 'seed', personalities: ['ext4', 'ext4-weak', 'ordered'], codes: ['I3/vote-not-durable', 'I9/below-cursor-not-durable', 'I1/appqc-without-commitqc', 'I2/published-by-persist'], faults: 'any', title: 'after a process restart (a kill between write and fsync, or an fsync failure) the node loads page-cache-only data as persisted and votes for it (fsyncgate)', foundIn: { scenario: 'write-errors', personality: 'ext4-weak', faults: 'off', runsMax: 30 } },
   { id: 'F9', design: 'seed', personalities: ALL, codes: ['I3/voted-block-lost-by-crash'], faults: 'any', title: 'old block files are deleted (step 2) before the AppQC that justifies it is written (step 4): a crash in between loses voted blocks', foundIn: { scenario: 'long-haul', personality: 'ordered', faults: 'off', runsMax: 30 } },
   {
     id: 'F10',
@@ -47,7 +47,7 @@ export const FINDINGS: readonly Finding[] = [
     codes: ['I5/error:NewPersister avail_inner: no valid state*'],
     faults: 'any',
     title: 'a torn or failed first write of the A/B file leaves a corrupt slot beside an empty one: the load decision is an error and the node never restarts',
-    foundIn: { scenario: 'ab-write-errors', personality: 'ext4-ordered', faults: 'off', runsMax: 30 },
+    foundIn: { scenario: 'ab-write-errors', personality: 'ext4-weak', faults: 'off', runsMax: 30 },
   },
   {
     id: 'F11',

@@ -10,11 +10,11 @@
  * `parsePlan` validates untrusted JSON (tokens, scenario files) field by field
  * and names the first bad field; nothing downstream re-checks.
  */
-import type { Personality } from '../sim/vfs/model.js';
+import { checkPersonality, PERSONALITIES, type Personality } from '../sim/vfs/model.js';
 
 export const PLAN_VERSION = 1;
 
-export const PERSONALITY_NAMES: readonly Personality[] = ['ext4-ordered', 'strict-posix', 'ordered'];
+export const PERSONALITY_NAMES: readonly Personality[] = PERSONALITIES;
 
 /** How the scheduler picks the next task (see sim/sched/strategy.ts). */
 export type ScheduleSpec =
@@ -179,6 +179,14 @@ function parseCommand(v: Json, at: string, peers: number): Command {
   }
 }
 
+function personalityOf(v: Json): Personality {
+  try {
+    return checkPersonality(v, 'plan.personality');
+  } catch (e) {
+    throw e instanceof RangeError ? new PlanError(e.message) : e;
+  }
+}
+
 /** Validates untrusted JSON as a Plan; throws PlanError naming the first bad field. */
 export function parsePlan(v: Json): Plan {
   const o = obj(v, 'plan');
@@ -190,7 +198,7 @@ export function parsePlan(v: Json): Plan {
   return {
     v: PLAN_VERSION,
     design: str(o['design'], 'plan.design', 100),
-    personality: oneOf(o['personality'], 'plan.personality', PERSONALITY_NAMES),
+    personality: personalityOf(o['personality']),
     faults: oneOf(o['faults'], 'plan.faults', ['off', 'swarm'] as const),
     torn: oneOf(o['torn'], 'plan.torn', ['off', 'sector', 'byte'] as const),
     committeeSize,

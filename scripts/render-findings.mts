@@ -31,11 +31,15 @@ has a shrunk counterexample, one command that replays it exactly, and a test
 budget and that the recorded token still replays to the same verdict and trace hash.
 Tokens are regenerated with \`npx tsx scripts/record-findings.mts\` (reports/findings.json).
 
-Disk personalities (sim/vfs): \`ordered\` — nothing reordered, a crash keeps a prefix of
-all operations (the most forgiving disk); \`ext4-ordered\` — a file fsync makes its data and
-its own directory entry durable, other directory changes need a directory fsync, entry
-operations persist in journal order; \`strict-posix\` — ALICE's model, a file fsync makes
-only its data durable.
+Disk personalities (sim/vfs/vfs.ts module doc): \`ordered\` — nothing reordered, a crash
+keeps a prefix of all operations (the most forgiving disk); \`ext4\` — a real ext4 (jbd2,
+data=ordered, delayed allocation): metadata operations persist as a journal prefix, any
+fsync commits every earlier one plus the file's data, auto_da_alloc flushes replaced
+files; \`ext4-weak\` — weaker than any real ext4: a file fsync makes its data and its own
+directory entry durable, other directory changes need a directory fsync, entry operations
+persist in journal order, truncates are data; \`strict-posix\` — ALICE's model, a file
+fsync makes only its data durable. The personalities column says where each finding
+shows (measured by the crash suite on each; \`all\` = all four).
 
 | id | invariant | personalities | faults needed | in one line |
 |---|---|---|---|---|
@@ -45,8 +49,8 @@ only its data durable.
 | F4 | I5 | all | no | a crash between creating a block file and writing it leaves an empty file: the restart panics |
 | F5 | X1 | all | no | a crash loses an own block already sent to peers; the restarted node equivocates on its own lane |
 | F6 | I5 | all | no | fast-forward + the gap-truncating CommitQC loader: a crash before the old files are deleted makes the restart fail |
-| F7 | I3 | ext4-ordered, ordered | read corruption | one corrupt read at startup truncates a lane: blocks the node voted for are gone |
-| F8 | I3, I9, I1 | ext4-ordered, ordered | fsync failure | after an fsync error and a restart the node treats page-cache data as durable and votes for it (fsyncgate) |
+| F7 | I3 | ext4, ext4-weak, ordered | read corruption | one corrupt read at startup truncates a lane: blocks the node voted for are gone |
+| F8 | I3, I9, I1 | ext4, ext4-weak, ordered | fsync failure | after an fsync error and a restart the node treats page-cache data as durable and votes for it (fsyncgate) |
 | F9 | I3 | all | no | old block files are deleted before the AppQC that justifies it is written: a crash in between loses voted blocks |
 | F10 | I5 | all | a failed or torn write | a torn first write of the A/B file beside the still-empty other slot: the node never restarts |
 | F11 | I5 | all | no (a torn write) | a torn A/B write with a zero tail parses as a wrapper, its payload does not, and there is no fallback to the valid slot |
@@ -149,7 +153,7 @@ ${steps('F6')}
 
 ## F7 — one corrupt read at startup loses voted blocks (I3, with read corruption)
 
-* **Design / disk / faults:** seed · ext4-ordered, ordered · a read fault (sticky bit flip).
+* **Design / disk / faults:** seed · ext4, ext4-weak, ordered · a read fault (sticky bit flip).
 * **What happens:** the node persisted and voted for blocks 0..2 of a lane; at restart one
   read of \`blocks/<lane>_2.pb\` returns a flipped bit.
 * **Why:** the loader logs \`skipping corrupt block file\` and then truncates the lane at
@@ -162,7 +166,7 @@ ${steps('F7')}
 
 ## F8 — fsyncgate: after an fsync error the restarted node votes for non-durable blocks (I3, I9)
 
-* **Design / disk / faults:** seed · ext4-ordered, ordered · one fsync failure.
+* **Design / disk / faults:** seed · ext4, ext4-weak, ordered · one fsync failure.
 * **What happens (shrunk):**
 ${steps('F8')}
   The fsync of a block file fails; the persist loop ends \`Run\` with the error (I10 holds);

@@ -13,7 +13,7 @@ import { chromiumAvailable, CHROMIUM_PATH, launchChromium } from './browser.js';
 
 const OUT_DIR = 'reports/tmp/screenshot';
 const PNG = 'docs/report-screenshot.png';
-export const SCREENSHOT_RUN_ARGS = ['run', '--seed', 'shot', '--scenario', 'crash-restart,fast-forward,persist-prune-race', '--personality', 'ext4-ordered,ordered,strict-posix', '--runs', '6', '--out', OUT_DIR, '--no-progress'];
+export const SCREENSHOT_RUN_ARGS = ['run', '--seed', 'shot', '--scenario', 'crash-restart,fast-forward,persist-prune-race', '--personality', 'ext4-weak,ordered,strict-posix', '--runs', '6', '--out', OUT_DIR, '--no-progress'];
 
 /** Keeps the failure card with a lost operation, a broken invariant and the fewest commands; hides the rest. */
 const PICK_AND_HIDE = `(() => {

@@ -7,11 +7,14 @@
  * of pending ops, applied in issue order by model.ts's rules. Three kinds:
  *  - `prefix`: the first j pending ops, j = 0..k (k+1 candidates for k ops);
  *    valid for every personality;
- *  - `subset`: the choices the personality allows (vfs.ts rules 3, 6, 9):
- *    ordered = prefixes (k+1), ext4-ordered = entry-op prefix × any data-op
- *    subset ((e+1)·2^d), strict-posix = any subset (2^k). Enumerated exhaustively
- *    while there are at most 2^exhaustiveOpsMax candidates (bit i of a counter =
- *    keep pending op i, counting up from 0), else `subsetSamples` seeded draws;
+ *  - `subset`: the choices the personality allows (vfs.ts rules 3, 6, 9, E6):
+ *    ordered = prefixes (k+1), ext4-weak = entry-op prefix × any data-op
+ *    subset ((e+1)·2^d), strict-posix = any subset (2^k), ext4 = journal
+ *    prefix × the writes E2/E3/E5 allow (at most (m+1)·2^w). Enumerated
+ *    exhaustively while that bound is at most 2^exhaustiveOpsMax (bit i of a
+ *    counter = keep pending op i, counting up from 0; ext4: journal prefix
+ *    j = 0..m, then each allowed write kept or not, in issue order), else
+ *    `subsetSamples` seeded draws;
  *  - `torn`: pending write W cut at file offset c — the ops before W kept, bytes
  *    [off, c) of W written, [c, end) left `old` (file grows only to c), `zero` or
  *    `garbage` (file grows to end; seeded bytes). Cut points: sector boundaries
@@ -28,7 +31,7 @@ import type { Rng } from '../random.js';
 import { Vfs } from './vfs.js';
 import type { CrashSource } from './vfs.js';
 import { applyOp, Cons, describeOp, EMPTY_BYTES, imageOf, isDataOp, Overlay, patchBytes, stateHash } from './model.js';
-import type { DiskImage, PendingOp, Personality, WriteOp } from './model.js';
+import type { DiskImage, DurableState, LogEntry, PendingOp, Personality, WriteOp } from './model.js';
 
 export type CrashImageKind = 'prefix' | 'subset' | 'torn';
 export type TornFill = 'old' | 'zero' | 'garbage';
@@ -167,8 +170,15 @@ export function crashImages(source: Vfs | CrashSource, options: CrashImageOption
   const src = source instanceof Vfs ? source.crashSource() : source;
   const r = resolve(options);
   const pending: PendingOp[] = [];
+  const pendingEntries: LogEntry[] = [];
   const durableInLog: PendingOp[] = [];
-  for (const e of src.log) (e.durable ? durableInLog : pending).push(e.op);
+  for (const e of src.log) {
+    if (e.durable) durableInLog.push(e.op);
+    else {
+      pending.push(e.op);
+      pendingEntries.push(e);
+    }
+  }
   const k = pending.length;
 
   const distinct = new Map<string, CrashImage>();
@@ -227,6 +237,15 @@ export function crashImages(source: Vfs | CrashSource, options: CrashImageOption
       } else {
         const rng = needRng(r, 'sample subsets');
         for (let s = 0; s < r.subsetSamples; s++) build('subset', pending.map(() => rng.int(2) === 1), undefined);
+      }
+    } else if (src.personality === 'ext4') {
+      const model = ext4Choices(src.log, src.durable, pendingEntries);
+      const exhaustive = model.bound <= limit;
+      subsetMode = exhaustive ? 'exhaustive' : 'sampled';
+      if (exhaustive) model.all((keep) => build('subset', keep, undefined));
+      else {
+        const rng = needRng(r, 'sample subsets');
+        for (let s = 0; s < r.subsetSamples; s++) build('subset', model.draw(rng), undefined);
       }
     } else {
       const entryIdx: number[] = [];
@@ -287,6 +306,113 @@ export function crashImages(source: Vfs | CrashSource, options: CrashImageOption
       total: { candidates: candidates.prefix + candidates.subset + candidates.torn, distinct: distinct.size },
     },
     images: [...distinct.values()],
+  };
+}
+
+/** Bytes of one page: writes of a file on a common page reach disk in issue order (E2). */
+export const EXT4_PAGE_BYTES = 4096;
+
+interface Ext4Write {
+  /** index into the pending ops */
+  readonly index: number;
+  /** pending metadata ops issued before it: the journal prefix an allocating write needs (E3) */
+  readonly metaBefore: number;
+  readonly allocating: boolean;
+  /** auto_da_alloc flushed it: on disk in every image whose journal prefix is longer than this (E5) */
+  readonly flushedUnder: number;
+  /** earlier pending writes of the file on a common page (E2) */
+  readonly after: readonly number[];
+}
+
+/**
+ * vfs.ts E6: the ext4 crash choices over the pending ops. `all` visits every
+ * allowed choice once; `draw` picks one (journal prefix uniform, then each
+ * allowed write kept with probability ½); `bound` ≥ the number of choices.
+ */
+function ext4Choices(log: readonly LogEntry[], durable: DurableState, pendingEntries: readonly LogEntry[]): {
+  bound: number; all: (visit: (keep: boolean[]) => void) => void; draw: (rng: Rng) => boolean[];
+} {
+  // Committed size per file as the log's durable ops leave it, op by op (durable truncates may wait in the log).
+  const committedBytes = new Map<number, number>();
+  const sizeOf = (id: number): number => committedBytes.get(id) ?? durable.files.get(id)?.length ?? 0;
+  const metaIdx: number[] = [];
+  const metaSeqs: number[] = [];
+  const uncommittedBinding = new Set<number>(); // files with a pending create or truncate so far
+  const writesByFile = new Map<number, { w: number; first: number; last: number }[]>();
+  const writes: Ext4Write[] = [];
+  let pi = 0;
+  for (const e of log) {
+    const op = e.op;
+    if (e.durable) {
+      if (op.kind === 'truncate') committedBytes.set(op.id, op.lenBytes);
+      else if (op.kind === 'write') committedBytes.set(op.id, Math.max(sizeOf(op.id), op.offsetBytes + op.bytes.length));
+      continue;
+    }
+    const index = pi++;
+    if (pendingEntries[index] !== e) throw new Error('crash: ext4 pending ops out of step with the log');
+    if (op.kind !== 'write') {
+      metaIdx.push(index);
+      metaSeqs.push(op.seq);
+      if (op.kind === 'truncate' || op.kind === 'link') uncommittedBinding.add(op.id);
+      continue;
+    }
+    const first = Math.floor(op.offsetBytes / EXT4_PAGE_BYTES);
+    const last = Math.floor((op.offsetBytes + Math.max(op.bytes.length, 1) - 1) / EXT4_PAGE_BYTES);
+    const mine = writesByFile.get(op.id) ?? [];
+    const after = mine.filter((x) => x.first <= last && first <= x.last).map((x) => x.w);
+    const allocating = uncommittedBinding.has(op.id) || op.offsetBytes + op.bytes.length > sizeOf(op.id);
+    const flushedUnder = e.flushedBeforeSeq === undefined ? Infinity : metaSeqs.filter((q) => q < (e.flushedBeforeSeq as number)).length;
+    mine.push({ w: writes.length, first, last });
+    writesByFile.set(op.id, mine);
+    writes.push({ index, metaBefore: metaIdx.length, allocating, flushedUnder, after });
+  }
+  const k = pendingEntries.length;
+  const m = metaIdx.length;
+  /** 'must', 'may' or 'never' for write w, given journal prefix j and the writes decided before it. */
+  const status = (w: Ext4Write, j: number, kept: readonly boolean[]): 'must' | 'may' | 'never' => {
+    const allowed = (!w.allocating || j >= w.metaBefore) && w.after.every((x) => kept[x] === true);
+    if (j > w.flushedUnder) {
+      if (!allowed) throw new Error('crash: ext4 flushed write not allowed (model invariant)');
+      return 'must';
+    }
+    return allowed ? 'may' : 'never';
+  };
+  const keepOf = (j: number, kept: readonly boolean[]): boolean[] => {
+    const keep = new Array<boolean>(k).fill(false);
+    for (let n = 0; n < j; n++) keep[metaIdx[n] as number] = true;
+    writes.forEach((w, i) => { keep[w.index] = kept[i] === true; });
+    return keep;
+  };
+  return {
+    bound: (m + 1) * 2 ** writes.length,
+    all: (visit) => {
+      const kept: boolean[] = [];
+      const rec = (j: number, i: number): void => {
+        if (i === writes.length) {
+          visit(keepOf(j, kept));
+          return;
+        }
+        const st = status(writes[i] as Ext4Write, j, kept);
+        if (st !== 'must') {
+          kept[i] = false;
+          rec(j, i + 1);
+        }
+        if (st !== 'never') {
+          kept[i] = true;
+          rec(j, i + 1);
+        }
+      };
+      for (let j = 0; j <= m; j++) rec(j, 0);
+    },
+    draw: (rng) => {
+      const j = rng.int(m + 1);
+      const kept: boolean[] = [];
+      writes.forEach((w, i) => {
+        const st = status(w, j, kept);
+        kept[i] = st === 'must' || (st === 'may' && rng.int(2) === 1);
+      });
+      return keepOf(j, kept);
+    },
   };
 }
 

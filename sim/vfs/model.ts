@@ -32,8 +32,26 @@
  */
 import { createHash } from 'node:crypto';
 
-export type Personality = 'ext4-ordered' | 'strict-posix' | 'ordered';
-export const PERSONALITIES: readonly Personality[] = ['ext4-ordered', 'strict-posix', 'ordered'];
+export type Personality = 'ext4' | 'ext4-weak' | 'strict-posix' | 'ordered';
+export const PERSONALITIES: readonly Personality[] = ['ext4', 'ext4-weak', 'strict-posix', 'ordered'];
+
+/** Names personalities used to have, with what to use now (plans, tokens and CLI arguments refuse them with this text). */
+export const RENAMED_PERSONALITIES: Readonly<Record<string, string>> = {
+  'ext4-ordered': "'ext4-ordered' was renamed 'ext4-weak' (weaker than any real ext4: it finds bugs that need a weaker journal); 'ext4' models a real ext4 (jbd2, data=ordered, delayed allocation)",
+};
+
+/** A personality name as given by a user; throws RangeError naming the new name for a renamed one. */
+export function checkPersonality(name: unknown, at: string): Personality {
+  if (typeof name === 'string' && (PERSONALITIES as readonly string[]).includes(name)) return name as Personality;
+  const renamed = typeof name === 'string' ? RENAMED_PERSONALITIES[name] : undefined;
+  if (renamed !== undefined) throw new RangeError(`${at}: ${renamed}`);
+  throw new RangeError(`${at}: expected one of ${PERSONALITIES.join(', ')}, got ${JSON.stringify(name)}`);
+}
+
+/** ext4's data operations are only writes (truncates are journaled metadata); elsewhere truncates are data too. */
+export function isJournaledTruncate(personality: Personality, op: PendingOp): boolean {
+  return personality === 'ext4' && op.kind === 'truncate';
+}
 
 /** The VFS's own inode number (monotonic per VFS; never memfs's). */
 export type InodeId = number;
@@ -148,6 +166,11 @@ export interface LogEntry {
   readonly durable: boolean;
   /** strict-posix: directories fsynced since the op was issued (a rename needs both) */
   readonly syncedDirs: readonly InodeId[];
+  /**
+   * ext4 writes flushed by auto_da_alloc (replace-by-rename, replace-by-truncate):
+   * on disk in every image whose journal keeps a metadata op with seq ≥ this.
+   */
+  readonly flushedBeforeSeq?: number;
 }
 
 // ---------------------------------------------------------------------------

@@ -14,29 +14,35 @@
  *    unlink/rmdir = unlink, rename; owned by the parent directory or, for a
  *    rename, both). See model.ts for how one op applies.
  *
- * Durability rules (what an fsync makes durable, what a crash may keep):
+ * Durability rules (what an fsync makes durable, what a crash may keep).
+ * Four personalities, from the most forgiving disk to the least: `ordered`,
+ * `ext4`, `ext4-weak`, `strict-posix` (roughly: each allows the crash states of
+ * the one before and more; `ext4` also allows a few that `ext4-weak`'s
+ * path-persisting fsync rules out, e.g. an fsync of a clean file under a
+ * directory renamed since).
  *  1. `close` makes nothing durable. `syncAll()` (harness-level, like sync(2))
  *     makes everything durable.
  *  2. A crash keeps all durable state plus some of the pending ops, applied in
  *     issue order; which subsets are possible depends on the personality
- *     (rules 3–9). Never anything that was not written; torn writes (crash.ts)
- *     are a separate, explicit knob.
+ *     (rules 3–9, E1–E6). Never anything that was not written; torn writes
+ *     (crash.ts) are a separate, explicit knob.
  *  3. `ordered` (the most forgiving disk): nothing is reordered; a crash keeps a
  *     prefix of the pending log. Hence any fsync (file or dir) makes the whole
  *     log durable.
- *  4. `ext4-ordered`, fsync(file F): F's pending data ops become durable, and so
- *     do the pending entry ops that make F reachable at its current path (the
- *     op that bound each component of the path — its own create/rename and any
- *     still-pending mkdir/rename of an ancestor).
- *  5. `ext4-ordered`, fsync(dir D): every pending entry op that changes D
+ *  4. `ext4-weak` (weaker than any real ext4; it finds bugs that need a weaker
+ *     journal than ext4's — formerly called `ext4-weak`), fsync(file F): F's
+ *     pending data ops become durable, and so do the pending entry ops that make
+ *     F reachable at its current path (the op that bound each component of the
+ *     path — its own create/rename and any still-pending mkdir/rename of an
+ *     ancestor).
+ *  5. `ext4-weak`, fsync(dir D): every pending entry op that changes D
  *     becomes durable, plus the ops that make D reachable (as in rule 4).
- *  6. `ext4-ordered` journal order: entry ops persist as a prefix in issue order,
+ *  6. `ext4-weak` journal order: entry ops persist as a prefix in issue order,
  *     so making an entry op durable also makes every earlier entry op durable
- *     (even in other directories — conservative: real ext4 commits the whole
- *     running transaction, we only guarantee up to the latest op needed).
- *     Other directory changes (unlinks, other files' creates) wait for an fsync.
- *     Crash: a prefix of the pending entry ops × any subset of the pending data
- *     ops (writeback order is free).
+ *     (even in other directories), but only up to the latest op needed (real
+ *     ext4 commits the whole running transaction, rule E4). Truncates are data
+ *     ops here (real ext4 journals them, E1). Crash: a prefix of the pending
+ *     entry ops × any subset of the pending data ops (writeback order is free).
  *  7. `strict-posix` (ALICE's abstract persistence model), fsync(file F): only
  *     F's data ops become durable; F's name is not.
  *  8. `strict-posix`, fsync(dir D): each pending entry op that changes D is
@@ -44,18 +50,67 @@
  *     synced (create/mkdir/unlink/rmdir: the parent; rename: both parents).
  *  9. `strict-posix` crash: any subset of the pending ops (2^k images).
  * 10. fsync of a directory fd is allowed; fsync(file) never persists other files'
- *     data in any personality except `ordered`.
- * 11. A failed fsync (injected by faults.ts) drops the file's pending data ops:
- *     they can never become durable (Linux marks the pages clean), reads still
- *     see them.
+ *     data writes in any personality except `ordered` (and, on `ext4`, writes
+ *     auto_da_alloc already flushed, E5).
+ * 11. A failed fsync (injected by faults.ts) drops the file's pending data ops
+ *     (on `ext4` its writes; its truncates are journal metadata and stay): they
+ *     can never become durable (Linux marks the pages clean), reads still see them.
  * 12. An unreachable inode's data is irrelevant: images show only what is
  *     reachable from the root.
  * 13. `truncate(path, len)` / `ftruncate(fd, len)` (and O_TRUNC = length 0) log
- *     one truncate op of the file: it cuts the file or zero-extends it. In every
- *     personality above it is one of the file's data ops (fsync of the file makes
- *     it durable with the file's writes; ordered keeps it in the prefix). A
- *     truncate that cannot change any image (volatile and durable size already
- *     `len`, nothing pending for the file) is not logged.
+ *     one truncate op of the file: it cuts the file or zero-extends it. In
+ *     `ordered`, `ext4-weak` and `strict-posix` it is one of the file's data ops
+ *     (fsync of the file makes it durable with the file's writes; ordered keeps
+ *     it in the prefix); in `ext4` it is journaled metadata (E1). A truncate that
+ *     cannot change any image (volatile and durable size already `len`, nothing
+ *     pending for the file) is not logged.
+ *
+ * `ext4` — jbd2 journal, data=ordered, delayed allocation (the default ext4
+ * mount). Sources: the kernel's fs/ext4 (fsync.c ext4_sync_file; inode.c
+ * ext4_truncate and ext4_release_file's auto_da_alloc flush, ext4_writepages;
+ * namei.c ext4_rename's ext4_alloc_da_blocks), fs/jbd2 (one running
+ * transaction, committed in order; data=ordered waits for the data of blocks
+ * a transaction allocates), Documentation/filesystems/ext4.rst (auto_da_alloc),
+ * ALICE (Pillai et al., OSDI '14, Table 1, ext4 data=ordered: directory
+ * operations atomic and ordered, append → rename ordered thanks to
+ * auto_da_alloc, overwrite/append → other ops not ordered) and CrashMonkey
+ * (Mohan et al., OSDI '18: fsync persists what a journal commit persists).
+ * E1. Metadata ops — create, mkdir, unlink, rmdir, rename, truncate
+ *     (truncate(2), ftruncate(2), O_TRUNC) — are journaled in issue order; a
+ *     crash keeps a prefix of the pending ones (a periodic commit may persist
+ *     any prefix at any time).
+ * E2. Writes sit in the page cache and are written back at any time, each file
+ *     on its own; writes of one file that touch a common 4 KiB page reach disk
+ *     in issue order (writeback writes the page as it is then). A write is
+ *     atomic here; tears are the torn knob.
+ * E3. Delayed allocation: a write that needs new blocks — it reaches past the
+ *     file's committed size, or follows an uncommitted create or truncate of
+ *     the file — is visible after a crash only if the journal transaction that
+ *     allocates its blocks committed, and that transaction commits after every
+ *     metadata op issued before the write. So a file's size grows on disk only
+ *     with its written-back data (no zero-filled tails), and such a write
+ *     implies the journal prefix up to it. An overwrite inside committed blocks
+ *     needs no commit: it may reach disk before earlier metadata ops.
+ * E4. fsync(F), file or directory, when F has an uncommitted change (a pending
+ *     op on F, on F's name, or — a directory — on an entry in it): commits the
+ *     running transaction — every metadata op issued before it — plus every
+ *     write of F and every write E5 flushed. fsync of a clean F does nothing.
+ * E5. auto_da_alloc: a rename over an existing file flushes the source file's
+ *     pending writes before the rename is journaled (on disk whenever the
+ *     rename is); a truncate to 0 (O_TRUNC too) marks the file, and the next
+ *     close of one of its fds flushes its pending writes (on disk whenever a
+ *     metadata op issued after that close is). The window remains: a crash may
+ *     keep the truncate and lose the writes (the empty file), as on real ext4.
+ * E6. A crash image: a journal prefix (E1) × for each file a set of its
+ *     pending writes closed under E2's page order, allowed by E3, including
+ *     every write E5 flushed before a kept metadata op.
+ * Not modelled (each would change which images exist): transaction boundaries
+ * (an fsync assumes F's last change is in the running transaction; a commit
+ * boundary between the two would commit less), fdatasync's lighter commit (it
+ * is fsync here), an i_disksize update lagging a written-back append (a
+ * visible write is visible whole; the torn knob cuts it), data=journal and
+ * data=writeback, nodelalloc, fast_commit, async journal commit, hard links,
+ * fallocate/punch hole, and the orphan list of unlinked open files.
  *
  * Costs: each op appends one log entry; an fsync scans the log once (O(pending));
  * directory tables are copied on change (O(entries in that directory));
@@ -69,7 +124,7 @@ import {
 import type { DirEntry, Errno, Fd, FileStat } from '../../src/env.js';
 import type { SyncFs } from '../fs-api.js';
 import {
-  applyOp, describeOp, EMPTY_BYTES, EMPTY_TABLE, imageOf, isDataOp, joinPath, opDirs, opSlots, patchBytes, slotKey,
+  applyOp, checkPersonality, describeOp, EMPTY_BYTES, EMPTY_TABLE, imageOf, isDataOp, joinPath, opDirs, opSlots, patchBytes, slotKey,
   stateHash, tablesFromImage,
 } from './model.js';
 import type {
@@ -97,10 +152,9 @@ export interface ResolvedVfsOptions {
   readonly fileBytesMax: number;
 }
 
-const PERSONALITY_SET = new Set<string>(['ext4-ordered', 'strict-posix', 'ordered']);
 
 function resolveOptions(o: VfsOptions): ResolvedVfsOptions {
-  if (!PERSONALITY_SET.has(o.personality)) throw new RangeError(`VfsOptions.personality: unknown personality ${JSON.stringify(o.personality)}`);
+  checkPersonality(o.personality, 'VfsOptions.personality');
   const positive = (name: string, v: number | undefined, dflt: number): number => {
     const x = v ?? dflt;
     if (!Number.isSafeInteger(x) || x < 1) throw new RangeError(`VfsOptions.${name}: must be a positive integer, got ${x}`);
@@ -190,6 +244,8 @@ export interface VfsSnapshot extends CrashSource {
     readonly contents: ReadonlyMap<InodeId, Uint8Array>;
   };
   readonly fds: ReadonlyMap<Fd, Readonly<FdState>>;
+  /** ext4 E5: files whose next close flushes their writes */
+  readonly daAllocClose: ReadonlySet<InodeId>;
 }
 
 // ---------------------------------------------------------------------------
@@ -264,12 +320,14 @@ export class Vfs implements SyncFs, PositionalFs, TruncatingFs {
   /** pending data ops per file (derived from the log; lets fsync skip the scan) */
   private readonly pendingData = new Map<InodeId, number>();
   private readonly fds: Map<Fd, FdState>;
+  /** ext4 E5: files truncated to 0 whose writes the next close flushes */
+  private readonly daAllocClose: Set<InodeId>;
   private mem: MemState | undefined;
 
   private constructor(options: ResolvedVfsOptions, s: {
     nextId: InodeId; nextSeq: number; durable: TableState; log: LogEntry[];
     vDirs: Map<InodeId, DirTable>; vParent: Map<InodeId, ParentRef>; inodes: Map<InodeId, InodeMeta>;
-    vContent: Map<InodeId, Uint8Array>; fds: Map<Fd, FdState>;
+    vContent: Map<InodeId, Uint8Array>; fds: Map<Fd, FdState>; daAllocClose?: ReadonlySet<InodeId>;
   }) {
     this.options = options;
     this.personality = options.personality;
@@ -282,6 +340,7 @@ export class Vfs implements SyncFs, PositionalFs, TruncatingFs {
     this.inodes = s.inodes;
     this.vContent = s.vContent;
     this.fds = s.fds;
+    this.daAllocClose = new Set(s.daAllocClose ?? []);
     for (const e of this.log) if (isDataOp(e.op)) this.pendingData.set(e.op.id, (this.pendingData.get(e.op.id) ?? 0) + 1);
   }
 
@@ -326,7 +385,7 @@ export class Vfs implements SyncFs, PositionalFs, TruncatingFs {
       durable: new TableState(s.durable.rootId, new Map(s.durable.dirs), new Map(s.durable.files)),
       log: s.log.slice(),
       vDirs: new Map(s.volatile.dirs), vParent: new Map(s.volatile.parents), inodes: new Map(s.volatile.inodes),
-      vContent: new Map(s.volatile.contents), fds,
+      vContent: new Map(s.volatile.contents), fds, daAllocClose: s.daAllocClose,
     });
   }
 
@@ -440,8 +499,12 @@ export class Vfs implements SyncFs, PositionalFs, TruncatingFs {
       this.syncAll(); // rule 3
       return;
     }
+    if (this.personality === 'ext4') {
+      this.ext4Commit(f.id); // E4
+      return;
+    }
     if (f.type === 'file') this.promoteData(f.id); // rules 4 and 7
-    if (this.personality === 'ext4-ordered') {
+    if (this.personality === 'ext4-weak') {
       let upTo = this.bindingSeq(f.id); // rule 4
       if (f.type === 'dir') {
         for (const e of this.log) if (!isDataOp(e.op) && opDirs(e.op).includes(f.id)) upTo = Math.max(upTo, e.op.seq); // rule 5
@@ -454,6 +517,7 @@ export class Vfs implements SyncFs, PositionalFs, TruncatingFs {
 
   close(fd: Fd): void {
     const f = this.fdState(fd, 'close');
+    if (this.daAllocClose.delete(f.id)) this.ext4Flush(f.id, this.nextSeq); // E5, replace-by-truncate
     this.fds.delete(fd);
     if (f.type === 'file') this.releaseMemFd(f.id);
     this.forgetIfGone(f.id);
@@ -509,6 +573,8 @@ export class Vfs implements SyncFs, PositionalFs, TruncatingFs {
       if (target.type === 'dir' && (this.vDirs.get(target.id) ?? EMPTY_TABLE).size > 0) fail('ENOTEMPTY', 'rename', dst.path);
     }
     this.checkLogRoom();
+    // E5, replace-by-rename: the source's writes are flushed before the rename is journaled.
+    if (this.personality === 'ext4' && target !== undefined && moving.type === 'file') this.ext4Flush(moving.id, this.nextSeq);
     const m = this.memState();
     m.vol.renameSync(this.memPath(moving.id), this.memPathOfSlot(dst.slot));
     this.setVolatileEntry(src.slot, undefined);
@@ -575,6 +641,7 @@ export class Vfs implements SyncFs, PositionalFs, TruncatingFs {
         contents: new Map(this.vContent),
       }),
       fds,
+      daAllocClose: new Set(this.daAllocClose),
     });
   }
 
@@ -610,8 +677,9 @@ export class Vfs implements SyncFs, PositionalFs, TruncatingFs {
   discardUnsyncedData(fd: Fd): number {
     const f = this.fdState(fd, 'fsync');
     const before = this.log.length;
-    this.log = this.log.filter((e) => !(isDataOp(e.op) && e.op.id === f.id));
-    this.pendingData.delete(f.id);
+    const dropped = (e: LogEntry): boolean => !e.durable && e.op.id === f.id && (e.op.kind === 'write' || (e.op.kind === 'truncate' && this.personality !== 'ext4'));
+    this.log = this.log.filter((e) => !dropped(e));
+    this.recountPendingData();
     return before - this.log.length;
   }
 
@@ -689,15 +757,23 @@ export class Vfs implements SyncFs, PositionalFs, TruncatingFs {
   }
 
   /**
-   * Moves durable entry ops into the durable state, in issue order, when they
-   * commute with every earlier non-durable entry op (disjoint slots, model.ts);
+   * Moves durable ops into the durable state, in issue order, when they commute
+   * with every earlier op that stays in the log (entry ops: disjoint slots;
+   * data ops: another file; an entry and a data op always commute, model.ts);
    * the rest stay in the log, marked durable, and are applied to every image.
    */
   private fold(): void {
     const blockedSlots = new Set<string>();
+    const blockedFiles = new Set<InodeId>();
     const kept: LogEntry[] = [];
     for (const e of this.log) {
-      if (!isDataOp(e.op)) {
+      if (isDataOp(e.op)) {
+        if (e.durable && !blockedFiles.has(e.op.id)) {
+          applyOp(this.durable, e.op);
+          continue;
+        }
+        blockedFiles.add(e.op.id);
+      } else {
         const slots = opSlots(e.op);
         if (e.durable && !slots.some((sl) => blockedSlots.has(sl))) {
           applyOp(this.durable, e.op);
@@ -708,6 +784,35 @@ export class Vfs implements SyncFs, PositionalFs, TruncatingFs {
       kept.push(e);
     }
     this.log = kept;
+  }
+
+  private recountPendingData(): void {
+    this.pendingData.clear();
+    for (const e of this.log) if (isDataOp(e.op)) this.pendingData.set(e.op.id, (this.pendingData.get(e.op.id) ?? 0) + 1);
+  }
+
+  /** E4: fsync of inode `id` commits the running transaction if `id` has an uncommitted change. */
+  private ext4Commit(id: InodeId): void {
+    const touches = (e: LogEntry): boolean => {
+      const op = e.op;
+      if (isDataOp(op)) return op.id === id;
+      return op.id === id || opDirs(op).includes(id);
+    };
+    if (!this.log.some((e) => !e.durable && touches(e))) return;
+    this.log = this.log.map((e) => {
+      if (e.durable) return e;
+      const op = e.op;
+      const commits = op.kind !== 'write' || op.id === id || e.flushedBeforeSeq !== undefined;
+      return commits ? { ...e, durable: true } : e;
+    });
+    this.fold();
+    this.recountPendingData();
+  }
+
+  /** E5: the file's pending writes are flushed now: on disk with any metadata op from seq `beforeSeq` on. */
+  private ext4Flush(id: InodeId, beforeSeq: number): void {
+    this.log = this.log.map((e) =>
+      !e.durable && e.op.kind === 'write' && e.op.id === id && e.flushedBeforeSeq === undefined ? { ...e, flushedBeforeSeq: beforeSeq } : e);
   }
 
   private append(op: PendingOp): void {
@@ -805,6 +910,7 @@ export class Vfs implements SyncFs, PositionalFs, TruncatingFs {
   private forgetIfGone(id: InodeId): void {
     if (this.vParent.has(id) || id === ROOT_ID) return;
     for (const f of this.fds.values()) if (f.id === id) return;
+    this.daAllocClose.delete(id);
     this.inodes.delete(id);
     this.vContent.delete(id);
     this.dirty.delete(id);
@@ -909,6 +1015,8 @@ export class Vfs implements SyncFs, PositionalFs, TruncatingFs {
   /** Rule 13: the file becomes `lenBytes` long; logged unless it cannot change any image. */
   private resizeFile(id: InodeId, lenBytes: number, path: string, syscall: string): void {
     if (lenBytes > this.options.fileBytesMax) fail('ENOSPC', syscall, path, `file would exceed fileBytesMax (${this.options.fileBytesMax} bytes)`);
+    // E5: ext4_truncate marks any truncate to 0, even of an empty file.
+    if (this.personality === 'ext4' && lenBytes === 0) this.daAllocClose.add(id);
     const volatileBytes = this.sizeOf(id);
     const durableBytes = this.durable.files.get(id)?.length ?? 0;
     if (volatileBytes === lenBytes && durableBytes === lenBytes && !this.pendingData.has(id)) return;

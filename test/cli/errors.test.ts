@@ -77,6 +77,8 @@ const inProcess: readonly Case[] = [
   ['--time-budget -1', ['run', '--time-budget', '-1'], /time-budget must be a number of seconds/],
   ['an unknown scenario', ['run', '--scenario', 'nope'], /unknown scenario "nope"/],
   ['an unknown personality', ['run', '--personality', 'zfs'], /unknown personality "zfs"/],
+  ['a renamed personality', ['run', '--personality', 'ordered,ext4-ordered'], /'ext4-ordered' was renamed 'ext4-weak'/],
+  ['a renamed personality (explore)', ['explore', '--personality', 'ext4-ordered'], /'ext4-ordered' was renamed 'ext4-weak'/],
   ['an unknown design', ['explore', '--design', 'nope'], /unknown design "nope"/],
   ['--iteration 0', ['explore', '--iteration', '0'], /--iteration must be an integer in \[1, /],
   ['bad --commands JSON', ['explore', '--commands', '[{'], /--commands must be a JSON array/],

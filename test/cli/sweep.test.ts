@@ -16,7 +16,7 @@ import { runInProcess, spawnCli } from './helpers.js';
 
 const root = mkdtempSync(join(tmpdir(), 'crashsim-sweep-'));
 const out = (name: string): string => join(root, name);
-const COMMON = ['run', '--seed', 'cli-test', '--scenario', 'persist-prune-race,fast-forward', '--personality', 'ext4-ordered,ordered', '--runs', '3', '--no-progress'];
+const COMMON = ['run', '--seed', 'cli-test', '--scenario', 'persist-prune-race,fast-forward', '--personality', 'ext4-weak,ordered', '--runs', '3', '--no-progress'];
 
 function readSummary(dir: string): Summary {
   return JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as Summary;
@@ -97,7 +97,7 @@ describe('crashsim replay', () => {
     expect(r.stdout).toContain(`reproduced: trace ${f.traceHash}`);
 
     const corpus = join(root, 'corpus');
-    const s = await runInProcess([...COMMON, '--runs', '1', '--scenario', 'persist-prune-race', '--personality', 'ext4-ordered', '--save-failures', '--corpus', corpus, '--out', out('save')]);
+    const s = await runInProcess([...COMMON, '--runs', '1', '--scenario', 'persist-prune-race', '--personality', 'ext4-weak', '--save-failures', '--corpus', corpus, '--out', out('save')]);
     expect(s.code, s.stderr).toBe(0);
     const entries = loadCorpus(corpus);
     expect(entries.length).toBeGreaterThan(0);
@@ -147,7 +147,7 @@ describe('crashsim run: limits', () => {
     const r = await runInProcess([...COMMON, '--runs', '1', '--scenario', 'model', '--out', out('seedline')]);
     const lines = r.stdout.split('\n');
     expect(lines[0]).toBe('SEED=cli-test');
-    expect(lines[1]).toMatch(/^crashsim run: scenarios=model design=seed personality=ext4-ordered,ordered faults=off runs=1\/cell shard=1\/1 workers=1 /);
+    expect(lines[1]).toMatch(/^crashsim run: scenarios=model design=seed personality=ext4-weak,ordered faults=off runs=1\/cell shard=1\/1 workers=1 /);
   });
 });
 

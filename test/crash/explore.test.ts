@@ -8,11 +8,11 @@
  * `mkdir commitqcs` (c) pending: nothing fsyncs /data after them; f = create of
  * the block file, w = its write):
  *   0 before open:  b c          1 before write: b c f      2 before fsync: b c f w
- *   3..7 after the fsync: ext4-ordered and ordered commit everything up to w
+ *   3..7 after the fsync: ext4-weak and ordered commit everything up to w
  *   (ordered journal: a file fsync commits the entry ops before it); strict-posix
  *   makes only w's data durable, b c f stay pending.
  * Distinct images (a file is visible only if its directory's mkdir is kept):
- *   ext4-ordered / ordered (entry ops persist as a prefix; data ops any subset):
+ *   ext4-weak / ordered (entry ops persist as a prefix; data ops any subset):
  *     0: {}, {b}, {b,c} = 3   1: + {b,c,f} = 4   2: + {b,c,f,w} = 5   3..7: 1 each
  *     total 3 + 4 + 5 + 5×1 = 17
  *   strict-posix (any subset):
@@ -35,7 +35,7 @@ function onePeerBlock(personality: Plan['personality']): Plan {
 
 describe('exhaustive explorer: one persist iteration, every crash point, every image', () => {
   const cases: Array<[Plan['personality'], number[]]> = [
-    ['ext4-ordered', [3, 4, 5, 1, 1, 1, 1, 1]],
+    ['ext4-weak', [3, 4, 5, 1, 1, 1, 1, 1]],
     ['ordered', [3, 4, 5, 1, 1, 1, 1, 1]],
     ['strict-posix', [4, 6, 8, 6, 6, 6, 6, 6]],
   ];

@@ -10,7 +10,7 @@ import { findingIdsOf } from '../../scenarios/findings.js';
 import { MUTANTS } from '../../scenarios/mutants.js';
 
 const DETECTORS: Record<string, { readonly cell: Omit<CellSpec, 'design'>; readonly code: string; readonly runsMax: number }> = {
-  'seed~no-clamp': { cell: { scenario: 'persist-prune-race', personality: 'ext4-ordered', faults: 'off' }, code: 'I9/null-block-in-batch', runsMax: 10 },
+  'seed~no-clamp': { cell: { scenario: 'persist-prune-race', personality: 'ext4-weak', faults: 'off' }, code: 'I9/null-block-in-batch', runsMax: 10 },
 };
 
 describe('mutants are caught', () => {

@@ -26,7 +26,7 @@ async function codeOf(p: Promise<unknown>): Promise<string> {
 
 describe('fs/promises facade', () => {
   it('reads, writes, lists, stats, renames and removes like node:fs/promises', async () => {
-    const fsp = createFsPromises(Vfs.create({ personality: 'ext4-ordered' }));
+    const fsp = createFsPromises(Vfs.create({ personality: 'ext4-weak' }));
     expect(await fsp.mkdir('/a/b/c', { recursive: true })).toBe('/a');
     expect(await fsp.mkdir('/a/b', { recursive: true })).toBeUndefined();
     await fsp.writeFile('/a/b/c/t.txt', 'héllo');
@@ -53,7 +53,7 @@ describe('fs/promises facade', () => {
   });
 
   it('FileHandle: current-offset and positional reads/writes, stat, sync, close', async () => {
-    const vfs = Vfs.create({ personality: 'ext4-ordered' });
+    const vfs = Vfs.create({ personality: 'ext4-weak' });
     const fsp = createFsPromises(vfs);
     const h = await fsp.open('/f', 'w+', 0o600);
     expect((await h.write(new Uint8Array([1, 2, 3, 4]))).bytesWritten).toBe(4);

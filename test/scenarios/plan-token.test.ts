@@ -7,7 +7,7 @@ import { parsePlan, PlanError, type Plan } from '../../scenarios/plan.js';
 import { decodeToken, encodeToken, TOKEN_CHECK_CHARS, TokenError } from '../../scenarios/token.js';
 
 const plan: Plan = {
-  v: 1, design: 'seed', personality: 'ext4-ordered', faults: 'off', torn: 'off', committeeSize: 4, nodeIndex: 1, seed: 's',
+  v: 1, design: 'seed', personality: 'ext4-weak', faults: 'off', torn: 'off', committeeSize: 4, nodeIndex: 1, seed: 's',
   schedule: { kind: 'guided', decisions: [0, 3, 0] },
   commands: [{ c: 'peerBlocks', peer: 2, count: 3 }, { c: 'run', steps: 10 }, { c: 'crash', afterFsOps: 4, image: 7 }, { c: 'fault', kind: 'fsync-fail', nth: 0 }],
   liveness: true, budgetSteps: 1000, livenessBudgetSteps: 1000,
@@ -20,7 +20,8 @@ describe('parsePlan', () => {
   const bad: Array<[string, unknown, RegExp]> = [
     ['not an object', 42, /plan: expected an object/],
     ['wrong version', { ...plan, v: 2 }, /plan\.v: this crashsim reads plan version 1/],
-    ['unknown personality', { ...plan, personality: 'ntfs' }, /plan\.personality: expected one of ext4-ordered, strict-posix, ordered/],
+    ['unknown personality', { ...plan, personality: 'ntfs' }, /plan\.personality: expected one of ext4, ext4-weak, strict-posix, ordered/],
+    ['a renamed personality', { ...plan, personality: 'ext4-ordered' }, /plan\.personality: 'ext4-ordered' was renamed 'ext4-weak'/],
     ['committee too small', { ...plan, committeeSize: 3 }, /plan\.committeeSize: expected an integer in \[4, 16\]/],
     ['node outside committee', { ...plan, nodeIndex: 4 }, /plan\.nodeIndex/],
     ['unknown command', { ...plan, commands: [{ c: 'explode' }] }, /plan\.commands\[0\]\.c: expected one of/],

@@ -82,7 +82,7 @@ afterAll(() => fs.rmSync(base, { recursive: true, force: true }));
 function runBoth(cmds: readonly Cmd[]): void {
   const root = nodePath.join(base, String(runNo++));
   fs.mkdirSync(root);
-  const v = Vfs.create({ personality: 'ext4-ordered' });
+  const v = Vfs.create({ personality: 'ext4-weak' });
   const real = (p: string): string => root + p;
   const slots: { fd: number; rfd: number }[] = [];
   let tag = 0;

@@ -14,7 +14,7 @@ const dec = (b: Uint8Array): string => new TextDecoder().decode(b);
 function fixture(opts: { openFilesMax?: number; pendingOpsMax?: number; fileBytesMax?: number } = {}): Vfs {
   return Vfs.fromImage(
     { dirs: ['/', '/d', '/d/sub', '/e'], files: new Map([['/d/f', enc('hello')], ['/d/sub/inner', enc('x')]]) },
-    { personality: 'ext4-ordered', ...opts },
+    { personality: 'ext4-weak', ...opts },
   );
 }
 

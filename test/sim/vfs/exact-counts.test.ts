@@ -51,7 +51,7 @@ describe('H1 writeAndSync of one new file in a fresh (unsynced) directory, as bl
     return v;
   };
 
-  for (const personality of ['ext4-ordered', 'strict-posix', 'ordered'] as const) {
+  for (const personality of ['ext4-weak', 'strict-posix', 'ordered'] as const) {
     it(`${personality}: crash between write and fsync`, () => {
       const v = start(personality);
       h1(v, '/d/blocks/x', 'hello', false);
@@ -60,14 +60,14 @@ describe('H1 writeAndSync of one new file in a fresh (unsynced) directory, as bl
       // Prefixes {} {1} {1,2} {1,2,3} → A B C D. Subsets: ordered = prefixes (4); ext4 = 3 entry prefixes × 2
       // data choices (6; the write without its create is unreachable); strict = 8 (4 of them equal A or B).
       // Torn: a 5-byte write has no interior sector boundary; the zero fill adds "size grew, no data" → E.
-      const subset = { 'ordered': 4, 'ext4-ordered': 6, 'strict-posix': 8 }[personality];
+      const subset = { 'ordered': 4, 'ext4-weak': 6, 'strict-posix': 8 }[personality];
       expect(counts(r)).toBe(`prefix 4/4 subset ${subset}/4 torn 1/1 total ${5 + subset}/5`);
       expect(shown(r)).toEqual([A, B, C, D, E].sort());
     });
   }
 
-  it('ext4-ordered: fsync(x) also persists mkdir blocks and create x (its path) → one image', () => {
-    const v = start('ext4-ordered');
+  it('ext4-weak: fsync(x) also persists mkdir blocks and create x (its path) → one image', () => {
+    const v = start('ext4-weak');
     h1(v, '/d/blocks/x', 'hello');
     const r = crashImages(v);
     expect(r.pending).toEqual([]);
@@ -134,15 +134,15 @@ describe("the classic atomic replace (ALICE): write tmp, rename over CURRENT", (
     expect(shown(run('strict-posix', true, true))).toEqual(['/db/ /db/CURRENT=v2']);
   });
 
-  it('ext4-ordered: the same four variants', () => {
+  it('ext4-weak: the same four variants', () => {
     // No fsyncs: entry prefixes {} {1} {1,3} × data {∅, 2} = 6 candidates, same 5 states as strict-posix.
-    expect(counts(run('ext4-ordered', false, false))).toBe('prefix 4/4 subset 6/5 torn 0/0 total 10/5');
+    expect(counts(run('ext4-weak', false, false))).toBe('prefix 4/4 subset 6/5 torn 0/0 total 10/5');
     // fsync(tmp) persists its data and create; only the rename is pending.
-    expect(shown(run('ext4-ordered', true, false))).toEqual(['/db/ /db/CURRENT=v1 /db/tmp=v2', '/db/ /db/CURRENT=v2']);
+    expect(shown(run('ext4-weak', true, false))).toEqual(['/db/ /db/CURRENT=v1 /db/tmp=v2', '/db/ /db/CURRENT=v2']);
     // fsync(dir) persists create and rename, not the data: the empty file again (real ext4's
     // auto_da_alloc heuristic would flush it; the model does not count on that).
-    expect(shown(run('ext4-ordered', false, true))).toEqual(['/db/ /db/CURRENT=', '/db/ /db/CURRENT=v2']);
-    expect(shown(run('ext4-ordered', true, true))).toEqual(['/db/ /db/CURRENT=v2']);
+    expect(shown(run('ext4-weak', false, true))).toEqual(['/db/ /db/CURRENT=', '/db/ /db/CURRENT=v2']);
+    expect(shown(run('ext4-weak', true, true))).toEqual(['/db/ /db/CURRENT=v2']);
   });
 
   it('ordered: never an empty CURRENT', () => {
@@ -154,8 +154,8 @@ describe("the classic atomic replace (ALICE): write tmp, rename over CURRENT", (
 describe('personality rules, one case each', () => {
   const ab = (personality: Personality): Vfs => Vfs.fromImage({ dirs: ['/', '/a', '/b'], files: new Map() }, { personality });
 
-  it('ext4-ordered: entry ops persist as a prefix, so fsync(y) also persists an earlier create in another dir', () => {
-    const v = ab('ext4-ordered');
+  it('ext4-weak: entry ops persist as a prefix, so fsync(y) also persists an earlier create in another dir', () => {
+    const v = ab('ext4-weak');
     h1(v, '/a/x', 'X', false); // #1 create, #2 write
     h1(v, '/b/y', 'Y'); // #3 create, #4 write, fsync
     const r = crashImages(v);
@@ -163,16 +163,16 @@ describe('personality rules, one case each', () => {
     expect(shown(r)).toEqual(['/a/ /a/x= /b/ /b/y=Y', '/a/ /a/x=X /b/ /b/y=Y']);
   });
 
-  it('ext4-ordered: …but not a later one', () => {
-    const v = ab('ext4-ordered');
+  it('ext4-weak: …but not a later one', () => {
+    const v = ab('ext4-weak');
     const y = v.open('/b/y', O_WRONLY | O_CREAT, 0o600); // #1
     h1(v, '/a/x', 'X', false); // #2 create, #3 write
     v.fsync(y);
     expect(crashImages(v).pending).toEqual(['#2 create /a/x', '#3 write /a/x @0 +1B']);
   });
 
-  it('fsync(file) never persists another file\'s data (ext4-ordered, strict-posix); ordered persists everything', () => {
-    for (const personality of ['ext4-ordered', 'strict-posix', 'ordered'] as const) {
+  it('fsync(file) never persists another file\'s data (ext4-weak, strict-posix); ordered persists everything', () => {
+    for (const personality of ['ext4-weak', 'strict-posix', 'ordered'] as const) {
       const v = Vfs.fromImage({ dirs: ['/'], files: new Map([['/p', enc('')], ['/q', enc('')]]) }, { personality });
       const p = v.open('/p', O_WRONLY);
       const q = v.open('/q', O_WRONLY);
@@ -225,7 +225,7 @@ describe('personality rules, one case each', () => {
 describe('torn writes', () => {
   /** A new file /x with one pending 1300-byte write at `offsetBytes`. */
   const oneWrite = (offsetBytes: number, len: number): Vfs => {
-    const v = Vfs.fromImage({ dirs: ['/'], files: new Map([['/x', new Uint8Array(0)]]) }, { personality: 'ext4-ordered' });
+    const v = Vfs.fromImage({ dirs: ['/'], files: new Map([['/x', new Uint8Array(0)]]) }, { personality: 'ext4-weak' });
     const fd = v.open('/x', O_WRONLY);
     v.pwrite(fd, new Uint8Array(len).fill(7), offsetBytes);
     return v;
@@ -318,7 +318,7 @@ describe('truncate and ftruncate (rule 13): the file\'s data ops in every person
   const BOTH = '/f=ABC\0\0xy';
 
   it('strict-posix and ext4-weak: any subset of the two data ops → 4 images', () => {
-    for (const personality of ['strict-posix', 'ext4-ordered'] as const) {
+    for (const personality of ['strict-posix', 'ext4-weak'] as const) {
       const r = run(personality);
       expect(r.pending, personality).toEqual(['#1 truncate /f to 3B', '#2 write /f @5 +2B']);
       expect(counts(r), personality).toBe('prefix 3/3 subset 4/4 torn 0/0 total 7/4');
@@ -331,7 +331,7 @@ describe('truncate and ftruncate (rule 13): the file\'s data ops in every person
   });
 
   it('fsync of the file makes the truncate durable with the write, in every personality', () => {
-    for (const personality of ['strict-posix', 'ext4-ordered', 'ordered'] as const) expect(shown(run(personality, true)), personality).toEqual([BOTH]);
+    for (const personality of ['strict-posix', 'ext4-weak', 'ordered'] as const) expect(shown(run(personality, true)), personality).toEqual([BOTH]);
   });
 
   it('truncate(path) zero-extends; a no-op truncate logs nothing', () => {

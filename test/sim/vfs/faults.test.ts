@@ -15,7 +15,7 @@ const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
 const dec = (b: Uint8Array | undefined): string => new TextDecoder().decode(b);
 
 function setup(profile: Partial<FaultProfile>, seed = 'f'): { v: Vfs; f: FaultyFs; events: FaultEvent[] } {
-  const v = Vfs.fromImage({ dirs: ['/', '/d'], files: new Map([['/d/f', enc('0123456789')]]) }, { personality: 'ext4-ordered' });
+  const v = Vfs.fromImage({ dirs: ['/', '/d'], files: new Map([['/d/f', enc('0123456789')]]) }, { personality: 'ext4-weak' });
   const events: FaultEvent[] = [];
   const f = new FaultyFs(v, profile, new SeededRng(seed), { onFault: (e) => events.push(e) });
   return { v, f, events };
@@ -121,7 +121,7 @@ describe('each fault kind', () => {
   });
 
   it('read corruption sticks across re-reads and heals when the byte is rewritten', () => {
-    const v = Vfs.fromImage({ dirs: ['/'], files: new Map([['/f', enc('abcdefgh')]]) }, { personality: 'ext4-ordered' });
+    const v = Vfs.fromImage({ dirs: ['/'], files: new Map([['/f', enc('abcdefgh')]]) }, { personality: 'ext4-weak' });
     const f = new FaultyFs(v, { readCorruptionProbability: 1 }, new SeededRng('heal'), { corruptionsPerFileMax: 1 });
     const fd = f.open('/f', O_RDWR);
     expect(dec(f.pread(fd, 1, 5))).not.toBe('f'); // the flip lands in the one byte read
@@ -135,7 +135,7 @@ describe('each fault kind', () => {
   });
 
   it('a truncate that cuts below a flipped byte heals it; the zero-extension reads clean zeros', () => {
-    const v = Vfs.fromImage({ dirs: ['/'], files: new Map([['/f', enc('abcdefgh')]]) }, { personality: 'ext4-ordered' });
+    const v = Vfs.fromImage({ dirs: ['/'], files: new Map([['/f', enc('abcdefgh')]]) }, { personality: 'ext4-weak' });
     const f = new FaultyFs(v, { readCorruptionProbability: 1 }, new SeededRng('heal'), { corruptionsPerFileMax: 1 });
     const fd = f.open('/f', O_RDWR);
     expect(dec(f.pread(fd, 1, 6))).not.toBe('g');

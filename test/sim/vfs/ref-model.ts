@@ -12,7 +12,7 @@
  */
 import type { Errno } from '../../../src/env.js';
 
-export type Personality = 'ext4-ordered' | 'strict-posix' | 'ordered';
+export type Personality = 'ext4' | 'ext4-weak' | 'strict-posix' | 'ordered';
 type T = 'file' | 'dir';
 
 interface Ent { readonly id: number; readonly type: T }
@@ -24,7 +24,8 @@ type ROp =
   | { k: 'unlink'; seq: number; p: number; name: string; id: number }
   | { k: 'rename'; seq: number; sp: number; sn: string; dp: number; dn: string; id: number; type: T };
 
-interface Logged { op: ROp; durable: boolean; synced: Set<number> }
+/** flushSeq (ext4 auto_da_alloc): the write is on disk whenever a journaled op with seq ≥ this is. */
+interface Logged { op: ROp; durable: boolean; synced: Set<number>; flushSeq?: number }
 
 export class RefError extends Error {
   constructor(readonly code: Errno) {
@@ -116,6 +117,8 @@ export class RefFs {
   private readonly dataSynced = new Map<number, Uint8Array>();
   /** slot `p/name` → id whose binding there is durable (cleared when the slot changes) */
   private readonly bindDurable = new Map<string, number>();
+  /** ext4: files truncated to 0, flushed at their next close */
+  private readonly daFlag = new Set<number>();
   /** strict-posix: slot → dirs still to fsync before the binding is durable */
   private readonly bindNeeds = new Map<string, { id: number; needs: Set<number> }>();
 
@@ -206,6 +209,7 @@ export class RefFs {
     // Like the VFS, skip a truncate that cannot change any crash state.
     const noop = existed && (this.v.files.get(e.id)?.length ?? 0) === 0 && this.durableFileBytes(e.id) === 0
       && !this.log.some((l) => !l.durable && (l.op.k === 'write' || l.op.k === 'trunc') && l.op.id === e?.id);
+    if (this.personality === 'ext4' && existed && e.type === 'file' && flags & O_TRUNC) this.daFlag.add(e.id);
     if (existed && e.type === 'file' && flags & O_TRUNC && !noop) {
       this.v.files.set(e.id, new Uint8Array(0));
       this.record({ k: 'trunc', seq: ++this.seq, id: e.id, len: 0 });
@@ -240,7 +244,14 @@ export class RefFs {
   }
 
   close(fd: number): void {
-    if (!this.fds.delete(fd)) throw new RefError('EBADF');
+    const f = this.fds.get(fd);
+    if (f === undefined) throw new RefError('EBADF');
+    this.fds.delete(fd);
+    if (this.daFlag.delete(f.id)) this.flush(f.id, this.seq + 1);
+  }
+
+  private flush(id: number, seq: number): void {
+    for (const l of this.log) if (!l.durable && l.op.k === 'write' && l.op.id === id && l.flushSeq === undefined) l.flushSeq = seq;
   }
 
   mkdir(path: string): void {
@@ -294,6 +305,7 @@ export class RefFs {
       if (dst.type === 'dir' && (this.v.dirs.get(dst.id)?.size ?? 0) > 0) throw new RefError('ENOTEMPTY');
       this.parent.delete(dst.id);
       if (dst.type === 'dir') this.v.dirs.delete(dst.id);
+      if (this.personality === 'ext4' && src.type === 'file') this.flush(src.id, this.seq + 1);
     }
     (this.v.dirs.get(s.p) as Map<string, Ent>).delete(s.name);
     (this.v.dirs.get(d.p) as Map<string, Ent>).set(d.name, src);
@@ -319,7 +331,11 @@ export class RefFs {
     const dirsOf = (op: ROp): number[] => op.k === 'rename' ? [op.sp, op.dp] : op.k === 'link' || op.k === 'unlink' ? [op.p] : [];
     if (this.personality === 'ordered') {
       for (const l of this.log) l.durable = true;
-    } else if (this.personality === 'ext4-ordered') {
+    } else if (this.personality === 'ext4') {
+      const touches = (op: ROp): boolean => (op.k === 'write' || op.k === 'trunc' ? op.id === id : op.id === id || dirsOf(op).includes(id));
+      if (!this.log.some((l) => !l.durable && touches(l.op))) return;
+      for (const l of this.log) if (l.op.k !== 'write' || l.op.id === id || l.flushSeq !== undefined) l.durable = true;
+    } else if (this.personality === 'ext4-weak') {
       const want = new Set(this.pathSlots(id).map((s) => `${s.slot}>${s.child}`));
       let upTo = 0;
       for (const l of this.log) {
@@ -352,13 +368,19 @@ export class RefFs {
       return;
     }
     if (f.type === 'file') this.dataSynced.set(f.id, this.v.files.get(f.id) as Uint8Array);
+    if (this.personality === 'ext4') {
+      // A commit (fsync returned after touching f): every binding issued so far is durable.
+      for (const [slot, n] of this.bindNeeds) this.bindDurable.set(slot, n.id);
+      this.bindNeeds.clear();
+      return;
+    }
     const settle = (slot: string): void => {
       const n = this.bindNeeds.get(slot);
       if (n === undefined) return;
       this.bindDurable.set(slot, n.id);
       this.bindNeeds.delete(slot);
     };
-    if (this.personality === 'ext4-ordered') {
+    if (this.personality === 'ext4-weak') {
       for (const s of this.pathSlots(f.id)) settle(s.slot);
       if (f.type === 'dir') for (const name of this.v.dirs.get(f.id)?.keys() ?? []) settle(`${f.id}/${name}`);
       return;
@@ -427,6 +449,10 @@ export class RefFs {
     const pend = this.log.filter((l) => !l.durable);
     if (this.personality === 'ordered') return pend.length + 1;
     if (this.personality === 'strict-posix') return 2 ** pend.length;
+    if (this.personality === 'ext4') {
+      const w = pend.filter((l) => l.op.k === 'write').length;
+      return (pend.length - w + 1) * 2 ** w;
+    }
     const d = pend.filter((l) => l.op.k === 'write' || l.op.k === 'trunc').length;
     return (pend.length - d + 1) * 2 ** d;
   }
@@ -443,7 +469,9 @@ export class RefFs {
         let ok = true;
         for (let i = 1; i < n; i++) if (keep(i) && !keep(i - 1)) ok = false;
         if (!ok) continue;
-      } else if (this.personality === 'ext4-ordered') {
+      } else if (this.personality === 'ext4') {
+        if (!this.ext4Allows(pend, keep)) continue;
+      } else if (this.personality === 'ext4-weak') {
         let gap = false;
         let ok = true;
         for (let i = 0; i < n; i++) {
@@ -456,6 +484,51 @@ export class RefFs {
       out.add(this.replay((_, i) => keep(i)));
     }
     return out;
+  }
+
+  /**
+   * ext4, written from the rules' text: journaled ops (all but writes) kept as a
+   * prefix; a kept write that allocates (past the committed size, or after a
+   * pending create/truncate of its file) needs every journaled op before it; a
+   * kept write needs every earlier pending write of its file on a common 4 KiB
+   * page; a flushed write is kept when a journaled op from its flushSeq on is.
+   */
+  private ext4Allows(pend: readonly Logged[], keep: (i: number) => boolean): boolean {
+    const isMeta = (l: Logged): boolean => l.op.k !== 'write';
+    let gap = false;
+    for (let i = 0; i < pend.length; i++) {
+      if (!isMeta(pend[i] as Logged)) continue;
+      if (!keep(i)) gap = true;
+      else if (gap) return false;
+    }
+    const pages = (o: { off: number; bytes: Uint8Array }): [number, number] => [Math.floor(o.off / 4096), Math.floor((o.off + o.bytes.length - 1) / 4096)];
+    for (let i = 0; i < pend.length; i++) {
+      const l = pend[i] as Logged;
+      if (l.op.k !== 'write') continue;
+      const w = l.op;
+      if (l.flushSeq !== undefined && pend.some((x, j) => isMeta(x) && keep(j) && x.op.seq >= (l.flushSeq as number)) && !keep(i)) return false;
+      if (!keep(i)) continue;
+      const before = pend.slice(0, i);
+      const pendingBinding = before.some((x) => (x.op.k === 'link' || x.op.k === 'trunc') && x.op.id === w.id);
+      if (pendingBinding || w.off + w.bytes.length > this.committedBytes(w.id, w.seq)) {
+        if (before.some((x, j) => isMeta(x) && !keep(j))) return false;
+      }
+      const [a, b] = pages(w);
+      for (let j = 0; j < i; j++) {
+        const x = pend[j] as Logged;
+        if (x.op.k !== 'write' || x.op.id !== w.id || keep(j)) continue;
+        const [c, d] = pages(x.op);
+        if (c <= b && a <= d) return false;
+      }
+    }
+    return true;
+  }
+
+  /** Size of file `id` from the initial state and the durable ops issued before `seq`. */
+  private committedBytes(id: number, seq: number): number {
+    const s = cloneState(this.initial);
+    for (const l of this.log) if (l.durable && l.op.seq < seq) replayOp(s, l.op);
+    return s.files.get(id)?.length ?? 0;
   }
 
   private durableFileBytes(id: number): number {

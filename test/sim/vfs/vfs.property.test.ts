@@ -256,7 +256,7 @@ function runScenario(personality: Personality, cmds: readonly Cmd[]): void {
 }
 
 describe('VFS vs reference model', () => {
-  for (const personality of ['ext4-ordered', 'strict-posix', 'ordered'] as const) {
+  for (const personality of ['ext4', 'ext4-weak', 'strict-posix', 'ordered'] as const) {
     it(`${personality}: results, reads and crash images match the reference`, () => {
       fc.assert(fc.property(fc.array(cmdArb, { minLength: 1, maxLength: 18, size: 'max' }), (cmds) => runScenario(personality, cmds)), { numRuns: 120 });
     });

@@ -1,3 +1,3 @@
 import { crashSuite } from './suite.js';
 
-crashSuite('ext4-ordered');
+crashSuite('ext4-weak');
