@@ -9,6 +9,7 @@
 import type { Design } from '../src/design/types.js';
 import { seedDesign } from '../src/design/seed.js';
 import { mergedDesign } from '../src/design/merged.js';
+import { hardenedDesign } from '../src/design/hardened.js';
 import { MUTANTS } from './mutants.js';
 import type { AbPayload } from './oracles/disk.js';
 
@@ -32,6 +33,7 @@ export function registerDesign(e: DesignEntry): void {
 
 registerDesign({ id: 'seed', design: seedDesign, abPayload: 'appQC', summary: 'the PR description\'s design (spec §0.1 "seed")', kind: 'faithful' });
 registerDesign({ id: 'merged', design: mergedDesign, abPayload: 'anchor', summary: 'the PR\'s merge commit, the code that shipped (spec §0.1 "merged")', kind: 'faithful' });
+registerDesign({ id: 'hardened', design: hardenedDesign, abPayload: 'anchor', summary: 'variant: merged plus the smallest fixes of its findings (src/design/hardened.ts) — what crashsim recommends upstream', kind: 'variant' });
 for (const m of MUTANTS) registerDesign({ id: m.id, design: m.design, abPayload: getDesign(m.base).abPayload, summary: m.explains, kind: 'mutant' });
 
 export function designIds(): string[] {

@@ -58,6 +58,22 @@ export function errorAs<T extends Error>(e: unknown, cls: abstract new (...args:
 }
 
 /**
+ * Persisted state that fails its checks although nothing under its name can be
+ * a torn or partial write (hardened variant only: atomic writes): the disk was
+ * damaged. The node stops instead of acting on wrong data. `files` are the
+ * damaged files, relative to the state directory.
+ */
+export class CorruptStateError extends AvailError {
+  override readonly name = 'CorruptStateError';
+  constructor(
+    readonly files: readonly string[],
+    reason: string,
+  ) {
+    super(`corrupt persisted state: ${files.join(', ')}: ${reason}`);
+  }
+}
+
+/**
  * A broken internal invariant of the port itself (never a behaviour of the
  * reference). Thrown by `invariant`; the harness reports it as a port bug.
  */

@@ -375,8 +375,16 @@ export class AvailState {
     const sub = {
       next: first,
       recv: async (ctx: Ctx): Promise<SignedLaneProposal> => {
+        const gate = this.design.ownProposalBound;
         for (;;) {
           let b: SignedLaneProposal | undefined;
+          // Only a design with a dissemination gate waits here (faithful designs: no extra step).
+          if (gate !== undefined) {
+            await this.section(ctx, (inner) => {
+              const q = inner.blocks.get(own);
+              return q === undefined || sub.next < q.first || sub.next < gate(inner, own, q) ? undefined : WAIT;
+            });
+          }
           try {
             b = await this.block(ctx, own, sub.next);
           } catch (e) {

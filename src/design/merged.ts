@@ -70,8 +70,9 @@ async function loadPersistedState(deps: AvailDeps, ctx: Ctx, stateDir: string | 
     throw wrapStartupError('NewCommitQCPersister', e);
   }
   const persisters: Persisters = { ab: ab.persister, blocks: blocks.persister, commitQCs: commitQCs.persister };
+  const skipped = { blocks: blocks.skipped, commitQCs: commitQCs.skipped };
   if (ab.loaded === undefined) {
-    return { loaded: { pruneAnchor: undefined, commitQCs: commitQCs.loaded, blocks: blocks.loaded }, persisters };
+    return { loaded: { pruneAnchor: undefined, commitQCs: commitQCs.loaded, blocks: blocks.loaded, skipped }, persisters };
   }
   const d = decodePruneAnchor(ab.loaded);
   if (d.kind === 'abort') throw new ProcessAbort(`decode prune anchor: ${d.reason}`);
@@ -85,7 +86,7 @@ async function loadPersistedState(deps: AvailDeps, ctx: Ctx, stateDir: string | 
     filteredBlocks.set(lane, bs.filter((b) => b.number >= f));
   }
   return {
-    loaded: { pruneAnchor: anchor, commitQCs: commitQCs.loaded.filter((q) => q.index >= from), blocks: filteredBlocks },
+    loaded: { pruneAnchor: anchor, commitQCs: commitQCs.loaded.filter((q) => q.index >= from), blocks: filteredBlocks, skipped },
     persisters,
   };
 }

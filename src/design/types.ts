@@ -32,8 +32,8 @@ import type { Queue } from '../avail/queue.js';
 import type { BlockVotes } from '../avail/inner.js';
 import type { ABPersister, ABPersisterPolicy } from '../persist/ab.js';
 import type { WriteFile } from '../persist/fsutil.js';
-import type { BlockLoaderPolicy, BlockPersister, LoadedBlock } from '../persist/blocks.js';
-import type { CommitQCPersister, CommitQCPersisterPolicy, LoadedCommitQC } from '../persist/commitqcs.js';
+import type { BlockLoaderPolicy, BlockPersister, LoadedBlock, SkippedBlockFile } from '../persist/blocks.js';
+import type { CommitQCPersister, CommitQCPersisterPolicy, LoadedCommitQC, SkippedCommitQCFile } from '../persist/commitqcs.js';
 import type { AppQC, CommitQC, LaneId, PruneAnchor, SignedLaneProposal } from '../types.js';
 import type { StateCore } from '../avail/core.js';
 
@@ -54,6 +54,8 @@ export interface LoadedAvailState {
   readonly commitQCs: readonly LoadedCommitQC[];
   /** per lane (any key), ascending */
   readonly blocks: ReadonlyMap<LaneId, readonly LoadedBlock[]>;
+  /** recognised files the loaders skipped (unfiltered); only the hardened variant acts on them */
+  readonly skipped?: { readonly blocks: readonly SkippedBlockFile[]; readonly commitQCs: readonly SkippedCommitQCFile[] } | undefined;
 }
 
 /** Locals of one persist loop that survive across iterations (spec §8.3). */
@@ -134,4 +136,10 @@ export interface Design {
   recvBatchBound(inner: Inner, lane: LaneId, q: Queue<SignedLaneProposal>): bigint;
   /** PushCommitQC appended `qc` inside its lock section (publishes nothing in both designs, spec §8.5) */
   onCommitQCPushed(deps: AvailDeps, inner: Inner, qc: CommitQC): void;
+  /**
+   * SubscribeLaneProposals: exclusive upper bound of the own blocks it may hand
+   * out now. Absent in both faithful designs (dissemination is not gated on
+   * persistence, spec §9.3); the hardened variant gates it like RecvBatch.
+   */
+  readonly ownProposalBound?: (inner: Inner, lane: LaneId, q: Queue<SignedLaneProposal>) => bigint;
 }

@@ -8,7 +8,7 @@ import { O_CREAT, O_EXCL, O_RDWR, O_WRONLY, isFsError } from '../env.js';
 import type { Ctx, Env } from '../env.js';
 import { decodeWrapper, encodeWrapper, parseStage1 } from '../codec/index.js';
 import type { PersistedWrapper } from '../codec/index.js';
-import { AvailError, invariant, wrapError } from '../errors.js';
+import { AvailError, CorruptStateError, invariant, wrapError } from '../errors.js';
 import { FILE_MODE, isNotExist, joinPath, readFile, remove, syncDir, writeAndSync, type WriteFile } from './fsutil.js';
 
 export const SUFFIX_A = '_a.pb';
@@ -22,6 +22,20 @@ export interface ABPersisterPolicy {
   readonly write: WriteFile;
   /** false in every faithful design: "a failed write does not consume a sequence number" */
   readonly advanceSeqOnFailure: boolean;
+  /**
+   * A slot that does not parse, two slots with one seq, a winner whose payload
+   * does not parse: CorruptStateError instead of the §3.4 fallback/errors
+   * (hardened only: with atomic writes no slot can be torn, so these mean damage).
+   */
+  readonly corruptSlotIsFatal?: boolean;
+  /**
+   * The payload's logical position (hardened: the anchor's road index; payloads
+   * are written in non-decreasing order). With both slots parsing, a winner by
+   * seq that is behind the other slot means a damaged seq: CorruptStateError.
+   */
+  readonly payloadPosition?: (data: Uint8Array) => bigint | undefined;
+  /** Checks the winner's payload (hardened: decode and signatures of the anchor); a problem → CorruptStateError naming the winner's file. */
+  readonly validatePayload?: (data: Uint8Array) => string | undefined;
 }
 
 export const SPEC_AB_POLICY: ABPersisterPolicy = { write: writeAndSync, advanceSeqOnFailure: false };
@@ -102,7 +116,11 @@ export async function loadSlot(env: Env, ctx: Ctx, dir: string, file: string): P
  * The load decision (spec §3.4): the winning wrapper, `undefined` for "no data",
  * or a thrown error.
  */
-export async function loadPersisted(env: Env, ctx: Ctx, dir: string, prefix: string): Promise<PersistedWrapper | undefined> {
+export async function loadPersisted(env: Env, ctx: Ctx, dir: string, prefix: string, corruptSlotIsFatal = false): Promise<PersistedWrapper | undefined> {
+  return (await loadWinner(env, ctx, dir, prefix, corruptSlotIsFatal))?.wrapper;
+}
+
+async function loadWinner(env: Env, ctx: Ctx, dir: string, prefix: string, corruptSlotIsFatal: boolean, position?: (data: Uint8Array) => bigint | undefined): Promise<{ wrapper: PersistedWrapper; file: string } | undefined> {
   const fileA = prefix + SUFFIX_A;
   const fileB = prefix + SUFFIX_B;
   const a = await loadSlot(env, ctx, dir, fileA);
@@ -110,14 +128,22 @@ export async function loadPersisted(env: Env, ctx: Ctx, dir: string, prefix: str
   for (const [file, r] of [[fileA, a], [fileB, b]] as const) {
     if (r.kind === 'corrupt') env.log.log(ctx, 'warn', 'corrupt state file', { file, err: r.error });
     if (r.kind === 'osError') throw wrapError(`load ${file}`, r.error);
+    if (r.kind === 'corrupt' && corruptSlotIsFatal) throw new CorruptStateError([file], `${r.error} (which slot is newer cannot be told)`);
   }
   if (a.kind === 'ok' && b.kind === 'ok') {
-    if (a.wrapper.seq > b.wrapper.seq) return a.wrapper;
-    if (b.wrapper.seq > a.wrapper.seq) return b.wrapper;
+    if (a.wrapper.seq !== b.wrapper.seq && position !== undefined) {
+      const [win, lose] = a.wrapper.seq > b.wrapper.seq ? [a.wrapper, b.wrapper] : [b.wrapper, a.wrapper];
+      const pw = win.data === undefined ? undefined : position(win.data);
+      const pl = lose.data === undefined ? undefined : position(lose.data);
+      if (pw !== undefined && pl !== undefined && pl > pw) throw new CorruptStateError([fileA, fileB], `the slot with the higher seq holds position ${pw}, the other ${pl}`);
+    }
+    if (a.wrapper.seq > b.wrapper.seq) return { wrapper: a.wrapper, file: fileA };
+    if (b.wrapper.seq > a.wrapper.seq) return { wrapper: b.wrapper, file: fileB };
+    if (corruptSlotIsFatal) throw new CorruptStateError([fileA, fileB], `both slots have seq ${a.wrapper.seq}`);
     throw new AvailError(`corrupt state: both ${fileA} and ${fileB} have same seq; remove ${fileB} if acceptable`);
   }
-  if (a.kind === 'ok') return a.wrapper;
-  if (b.kind === 'ok') return b.wrapper;
+  if (a.kind === 'ok') return { wrapper: a.wrapper, file: fileA };
+  if (b.kind === 'ok') return { wrapper: b.wrapper, file: fileB };
   if (a.kind === 'notExist' && b.kind === 'notExist') return undefined;
   invariant(a.kind !== 'osError' && b.kind !== 'osError', 'OS errors were returned above');
   throw new AvailError(`no valid state: ${fileA}: ${a.error}; ${fileB}: ${b.error}`);
@@ -145,7 +171,8 @@ export async function newABPersister(env: Env, ctx: Ctx, dir: string, prefix: st
 
   await probeWritable(env, ctx, dir);
 
-  const winner = await loadPersisted(env, ctx, dir, prefix);
+  const won = await loadWinner(env, ctx, dir, prefix, policy.corruptSlotIsFatal === true, policy.payloadPosition);
+  const winner = won?.wrapper;
 
   // Pre-create both slots so that Persist never creates a directory entry.
   for (const suffix of [SUFFIX_A, SUFFIX_B]) {
@@ -161,9 +188,15 @@ export async function newABPersister(env: Env, ctx: Ctx, dir: string, prefix: st
   await syncDir(env, ctx, dir);
 
   let loaded: Uint8Array | undefined;
+  if (won !== undefined && winner?.data === undefined && policy.corruptSlotIsFatal === true) {
+    throw new CorruptStateError([won.file], 'the winning slot holds no payload');
+  }
   if (winner?.data !== undefined) {
     const err = parseStage1(payloadType, winner.data);
+    if (err !== undefined && policy.corruptSlotIsFatal === true && won !== undefined) throw new CorruptStateError([won.file], `unmarshal persisted ${prefix}: ${err}`);
     if (err !== undefined) throw new AvailError(`unmarshal persisted ${prefix}: ${err}`);
+    const problem = policy.validatePayload?.(winner.data);
+    if (problem !== undefined && won !== undefined) throw new CorruptStateError([won.file], problem);
     loaded = winner.data;
   }
   return { persister: new FileABPersister(env, dir, prefix, winner?.seq ?? 0n, policy), loaded };

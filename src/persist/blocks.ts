@@ -31,6 +31,16 @@ export interface BlockPersister {
 export interface BlockLoaderPolicy {
   /** false (seed): keep the run from the smallest number up to the first gap; true (merged): keep all. */
   readonly keepGaps: boolean;
+  /** a file whose decode would dereference an absent message is skipped as corrupt instead of killing the process (hardened only; absent: the reference's panic) */
+  readonly abortIsCorrupt?: boolean;
+}
+
+/** A recognised file the loader skipped (unreadable, corrupt, or its header names another block). */
+export interface SkippedBlockFile {
+  readonly file: string;
+  readonly lane: LaneId;
+  readonly n: bigint;
+  readonly reason: string;
 }
 
 class NoOpBlockPersister implements BlockPersister {
@@ -84,6 +94,8 @@ export interface BlockPersisterLoad {
   readonly persister: BlockPersister;
   /** Per lane (any key, committee or not), ascending by number. */
   readonly loaded: Map<LaneId, LoadedBlock[]>;
+  /** recognised files skipped by the loader, in name order (only the hardened variant acts on them) */
+  readonly skipped: SkippedBlockFile[];
 }
 
 /** `NewBlockPersister(D)`: H3 `D/blocks`, then loadAll (spec §4.2–§4.3). `write` is H1 in every faithful design. */
@@ -94,11 +106,12 @@ export async function newBlockPersister(env: Env, ctx: Ctx, stateDir: string, po
   } catch (e) {
     throw wrapError(`create blocks dir ${dir}`, e);
   }
-  const loaded = await loadAllBlocks(env, ctx, dir, policy);
-  return { persister: new FileBlockPersister(env, dir, write), loaded };
+  const skipped: SkippedBlockFile[] = [];
+  const loaded = await loadAllBlocks(env, ctx, dir, policy, skipped);
+  return { persister: new FileBlockPersister(env, dir, write), loaded, skipped };
 }
 
-async function loadAllBlocks(env: Env, ctx: Ctx, dir: string, policy: BlockLoaderPolicy): Promise<Map<LaneId, LoadedBlock[]>> {
+async function loadAllBlocks(env: Env, ctx: Ctx, dir: string, policy: BlockLoaderPolicy, skipped: SkippedBlockFile[]): Promise<Map<LaneId, LoadedBlock[]>> {
   let entries;
   try {
     entries = await readDir(env, ctx, dir);
@@ -119,13 +132,16 @@ async function loadAllBlocks(env: Env, ctx: Ctx, dir: string, policy: BlockLoade
       bytes = await readFile(env, ctx, joinPath(dir, entry.name));
     } catch (e) {
       env.log.log(ctx, 'warn', 'skipping corrupt block file', { file: entry.name, err: errorText(e) });
+      skipped.push({ file: entry.name, lane, n, reason: errorText(e) });
       continue;
     }
     const d = decodeSignedLaneProposal(bytes);
     // The reference dereferences the absent message and the process dies.
-    if (d.kind === 'abort') throw new ProcessAbort(`decode block file ${entry.name}: ${d.reason}`);
-    if (d.kind === 'error') {
-      env.log.log(ctx, 'warn', 'skipping corrupt block file', { file: entry.name, err: d.error });
+    if (d.kind === 'abort' && policy.abortIsCorrupt !== true) throw new ProcessAbort(`decode block file ${entry.name}: ${d.reason}`);
+    if (d.kind !== 'value') {
+      const err = d.kind === 'error' ? d.error : d.reason;
+      env.log.log(ctx, 'warn', 'skipping corrupt block file', { file: entry.name, err });
+      skipped.push({ file: entry.name, lane, n, reason: err });
       continue;
     }
     const h = d.value.block.header;
@@ -137,6 +153,7 @@ async function loadAllBlocks(env: Env, ctx: Ctx, dir: string, policy: BlockLoade
         filenameLane: lane,
         filenameNum: n,
       });
+      skipped.push({ file: entry.name, lane, n, reason: `header names block ${h.lane}/${h.blockNumber}` });
       continue;
     }
     let perLane = raw.get(lane);

@@ -24,6 +24,15 @@ export interface CommitQCPersisterPolicy {
   readonly keepGaps: boolean;
   /** true (merged): an index below `next` is an error, without I/O. */
   readonly rejectBelowNext: boolean;
+  /** a file whose decode would dereference an absent message is skipped as corrupt instead of killing the process (hardened only; absent: the reference's panic) */
+  readonly abortIsCorrupt?: boolean;
+}
+
+/** A recognised file the loader skipped (unreadable, corrupt, or its content names another index). */
+export interface SkippedCommitQCFile {
+  readonly file: string;
+  readonly index: bigint;
+  readonly reason: string;
 }
 
 export class CommitQCPersister {
@@ -96,6 +105,8 @@ export interface CommitQCPersisterLoad {
   readonly persister: CommitQCPersister;
   /** Ascending by index. */
   readonly loaded: LoadedCommitQC[];
+  /** recognised files skipped by the loader, in name order (only the hardened variant acts on them) */
+  readonly skipped: SkippedCommitQCFile[];
 }
 
 /** `NewCommitQCPersister(D)`: H3 `D/commitqcs`, loadAll, next = last + 1 (spec §5.2). */
@@ -106,12 +117,13 @@ export async function newCommitQCPersister(env: Env, ctx: Ctx, stateDir: string,
   } catch (e) {
     throw wrapError(`create commitqcs dir ${dir}`, e);
   }
-  const loaded = await loadAllCommitQCs(env, ctx, dir, policy);
+  const skipped: SkippedCommitQCFile[] = [];
+  const loaded = await loadAllCommitQCs(env, ctx, dir, policy, skipped);
   const last = loaded[loaded.length - 1];
-  return { persister: new CommitQCPersister(env, dir, policy, last === undefined ? 0n : last.index + 1n, write), loaded };
+  return { persister: new CommitQCPersister(env, dir, policy, last === undefined ? 0n : last.index + 1n, write), loaded, skipped };
 }
 
-async function loadAllCommitQCs(env: Env, ctx: Ctx, dir: string, policy: CommitQCPersisterPolicy): Promise<LoadedCommitQC[]> {
+async function loadAllCommitQCs(env: Env, ctx: Ctx, dir: string, policy: CommitQCPersisterPolicy, skipped: SkippedCommitQCFile[]): Promise<LoadedCommitQC[]> {
   let entries;
   try {
     entries = await readDir(env, ctx, dir);
@@ -132,12 +144,15 @@ async function loadAllCommitQCs(env: Env, ctx: Ctx, dir: string, policy: CommitQ
       bytes = await readFile(env, ctx, joinPath(dir, entry.name));
     } catch (e) {
       env.log.log(ctx, 'warn', 'skipping corrupt commitqc file', { file: entry.name, err: errorText(e) });
+      skipped.push({ file: entry.name, index: idx, reason: errorText(e) });
       continue;
     }
     const d = decodeCommitQC(bytes);
-    if (d.kind === 'abort') throw new ProcessAbort(`decode commitqc file ${entry.name}: ${d.reason}`);
-    if (d.kind === 'error') {
-      env.log.log(ctx, 'warn', 'skipping corrupt commitqc file', { file: entry.name, err: d.error });
+    if (d.kind === 'abort' && policy.abortIsCorrupt !== true) throw new ProcessAbort(`decode commitqc file ${entry.name}: ${d.reason}`);
+    if (d.kind !== 'value') {
+      const err = d.kind === 'error' ? d.error : d.reason;
+      env.log.log(ctx, 'warn', 'skipping corrupt commitqc file', { file: entry.name, err });
+      skipped.push({ file: entry.name, index: idx, reason: err });
       continue;
     }
     if (commitQCIndex(d.value) !== idx) {
@@ -146,6 +161,7 @@ async function loadAllCommitQCs(env: Env, ctx: Ctx, dir: string, policy: CommitQ
         headerIdx: commitQCIndex(d.value),
         filenameIdx: idx,
       });
+      skipped.push({ file: entry.name, index: idx, reason: `content is CommitQC ${commitQCIndex(d.value)}` });
       continue;
     }
     raw.set(idx, d.value);

@@ -49,6 +49,22 @@ export function writeWithoutSync(env: Env, ctx: Ctx, path: string, data: Uint8Ar
   return writeWhole(env, ctx, path, data, false);
 }
 
+/**
+ * Atomic replacement (not used by any faithful design; the hardened variant's
+ * H1): H1 of `<path>.tmp` → rename onto `path` → H6 of the parent directory.
+ * A name therefore only ever shows a complete, fsynced file, and the name
+ * itself is durable when this returns.
+ */
+export async function writeAtomic(env: Env, ctx: Ctx, path: string, data: Uint8Array): Promise<void> {
+  const tmp = `${path}${TMP_SUFFIX}`;
+  await writeWhole(env, ctx, tmp, data, true);
+  await env.fs.rename(ctx, tmp, path);
+  await syncDir(env, ctx, posix.dirname(path));
+}
+
+/** Suffix of writeAtomic's temporary files (loaders skip them: not `.pb`). */
+export const TMP_SUFFIX = '.tmp';
+
 async function writeWhole(env: Env, ctx: Ctx, path: string, data: Uint8Array, sync: boolean): Promise<void> {
   const fd = await env.fs.open(ctx, path, O_WRONLY | O_CREAT | O_TRUNC, FILE_MODE);
   try {
