@@ -13,6 +13,8 @@ import { FINDINGS } from '../scenarios/findings.js';
 import { TOKEN_SHAPE } from '../scenarios/token.js';
 import { PERSONALITY_NAMES } from '../scenarios/plan.js';
 import { exploreCommand } from './commands/explore.js';
+import { matrixCommand, parseProfiles, type MatrixCommandOptions, MATRIX_SEED, DEFAULT_VERDICTS_FILE } from './commands/matrix.js';
+import { FAULT_PROFILES, MATRIX_RUNS_DEFAULT, matrixDesigns } from '../scenarios/matrix.js';
 import { mergeCommand } from './commands/merge.js';
 import { replayCommand } from './commands/replay.js';
 import { runCommand, type RunCommandOptions } from './commands/run.js';
@@ -93,6 +95,23 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .option('--json', 'print the report as JSON')
     .addHelpText('after', EXIT_HELP)
     .action(async (opts: Parameters<typeof exploreCommand>[0]) => setCode(await exploreCommand(opts, io)));
+
+  program
+    .command('matrix')
+    .description('verdict matrix: every faithful design and variant × disk personality × fault profile; per cell and invariant held, broken (finding, replay command) or damage detected; writes reports/verdicts.md and a section of index.html')
+    .option('--seed <seed>', `root seed (default "${MATRIX_SEED}": the committed docs/verdicts.md is reproducible)`, parseSeed)
+    .option('--runs <n>', `runs per scenario, design and personality (default ${MATRIX_RUNS_DEFAULT}: within 15 minutes on 2 cores)`, intIn('--runs', 1, LIMITS.runsPerCellMax))
+    .option('--design <ids>', `comma-separated designs (default: ${matrixDesigns().join(', ')})`, parseDesigns)
+    .option('--personality <names>', `comma-separated disk personalities or "all" (default: all: ${PERSONALITY_NAMES.join(', ')})`, parsePersonalities)
+    .option('--profile <ids>', `comma-separated fault profiles or "all" (default: all); ${FAULT_PROFILES.map((p) => `${p.id} = ${p.scenarios.join('+')}`).join('; ')}`, parseProfiles)
+    .option('--workers <n>', 'worker threads (default 2)', intIn('--workers', 1, LIMITS.workersMax))
+    .option('--time-budget <seconds>', 'stop handing out runs after this many seconds (the result is incomplete)', secondsIn('--time-budget', LIMITS.timeBudgetSecondsMax))
+    .option('--out <dir>', 'report directory (default reports/matrix/<seed>); one that already holds reports is refused')
+    .option('--verdicts <file>', `where the Markdown matrix goes besides <out>/verdicts.md (default ${DEFAULT_VERDICTS_FILE})`)
+    .option('--force', 'replace the reports in an existing --out directory')
+    .option('--no-progress', 'no progress bar or progress lines')
+    .addHelpText('after', EXIT_HELP)
+    .action(async (opts: MatrixCommandOptions) => setCode(await matrixCommand(opts, io)));
 
   program
     .command('merge')
