@@ -150,7 +150,7 @@ export function renderVerdictsMd(v: Verdicts, meta: VerdictsMeta): string {
   const runs = v.cells.reduce((a, c) => a + c.runs, 0);
   const images = v.cells.reduce((a, c) => a + c.crashImages, 0);
   lines.push('# Verdicts: design × disk personality × fault profile', '');
-  lines.push(`Written by \`${meta.command}\` (seed \`${v.seed}\`, ${v.runsPerScenario} runs per scenario, design and personality; ${runs.toLocaleString('en-US')} runs, ${images.toLocaleString('en-US')} crash images; ${meta.elapsedSeconds.toFixed(0)} s on ${meta.workers} worker${meta.workers === 1 ? '' : 's'}).`, '');
+  lines.push(`Written by \`${meta.command}\` (seed \`${v.seed}\`, ${v.runsPerScenario} run${v.runsPerScenario === 1 ? '' : 's'} per scenario, design and personality; ${runs.toLocaleString('en-US')} runs, ${images.toLocaleString('en-US')} crash images; ${meta.elapsedSeconds.toFixed(0)} s on ${meta.workers} worker${meta.workers === 1 ? '' : 's'}).`, '');
   lines.push('Fault profiles (each a group of named scenarios, `crashsim run --scenario …`):', '');
   for (const p of v.profiles) lines.push(`- **${p.label}** (\`${p.id}\`): ${p.scenarios.map((x) => `\`${x}\``).join(', ')}`);
   lines.push('');
