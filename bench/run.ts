@@ -6,7 +6,10 @@
  *  2. scheduler steps per second on a lock-heavy workload;
  *  3. crash states per second: crash images enumerated, and images recovered
  *     (fresh node started on each, invariants checked) by the exhaustive explorer;
- *  4. whole simulated runs per second (the default scenario mix) and heap growth.
+ *  4. whole simulated runs per second (the default scenario mix) and heap growth;
+ *  5. the library (bench/library.ts): crash states checked per second by
+ *     exploreCrashes on the examples, beside a naive fast-check + memfs tester of
+ *     the same example, and how many failing states each finds.
  *
  * Prints a table and writes reports/bench.json. Targets are floors chosen so a
  * 2-core CI machine clears them with margin; a miss exits 1.
@@ -20,6 +23,9 @@ import type { Plan } from '../scenarios/plan.js';
 import { crashImages } from '../sim/vfs/crash.js';
 import { Vfs } from '../sim/vfs/vfs.js';
 import { createWorld } from '../sim/world.js';
+import { libraryRows } from './library.js';
+import type { ExploreOptions } from '../lib/explore.js';
+import { installRouting } from '../lib/routing.js';
 
 interface Row {
   readonly name: string;
@@ -172,6 +178,39 @@ for (const personality of ['ext4-weak', 'strict-posix'] as const) {
   rows.push({ name: 'whole simulated runs/s (default scenario mix, serial)', value: runs / (ms / 1000), unit: 'runs/s', target: 10 });
   rows.push({ name: 'simulated steps/s inside whole runs (SUT, oracles, crypto included)', value: steps / (ms / 1000), unit: 'steps/s' });
   rows.push({ name: `heap growth over ${runs} runs${globalThis.gc === undefined ? ' (run with --expose-gc for a precise figure)' : ''}`, value: (heapAfter - heapBefore) / 1024 / 1024, unit: 'MiB' });
+}
+
+// 5. the library on the examples, beside a naive fast-check + memfs tester (same workload, same check)
+{
+  // routing first: the examples' libraries must import node:fs after it
+  installRouting();
+  const { KvStore } = await import('../examples/kv-store.mjs');
+  const { replaceOptions } = await import('../examples/file-replace.mjs');
+  const { libraries: wfa } = await import('../examples/write-file-atomic.mjs');
+  const { libraries: steno } = await import('../examples/steno.mjs');
+  // the quickstart's exploration (examples/quickstart.mjs, unsafe store)
+  const kv: ExploreOptions<Record<string, unknown>> = {
+    name: 'kv',
+    setup: (fs) => fs.mkdirSync('/db'),
+    workload: async (_fs, { ack }) => {
+      const db = await KvStore.open('/db', { safe: false });
+      for (const [key, value] of [['a', 1], ['b', 2]] as const) {
+        await db.set(key, value);
+        ack([key, value]);
+      }
+      await db.compact();
+      await db.set('c', 3);
+      ack(['c', 3]);
+      await db.close();
+    },
+    recover: async () => (await KvStore.open('/db')).entries(),
+    check: (data, { acknowledged }) => {
+      for (const [key, value] of acknowledged as [string, number][]) if (data[key] !== value) throw new Error(`acknowledged ${key}=${value} lost`);
+    },
+  };
+  rows.push(...(await libraryRows('kv store (examples/quickstart.mjs)', kv, 300)));
+  rows.push(...(await libraryRows('write-file-atomic', replaceOptions({ name: 'wfa', personality: 'strict-posix', write: wfa['write-file-atomic'] }), 300)));
+  rows.push(...(await libraryRows('steno', replaceOptions({ name: 'steno', personality: 'strict-posix', write: steno.steno }), 300)));
 }
 
 let missed = 0;

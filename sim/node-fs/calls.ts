@@ -187,8 +187,24 @@ export class Calls {
     return out;
   }
 
-  /** The rest of an open file from its offset (or from `position`), up to readFileBytesMax. */
+  /**
+   * The rest of an open file from its offset, as Node's readFile does it: fstat
+   * for the size, then read until that many bytes arrived (or a read returns 0);
+   * a file that reports size 0 is read in chunks until a read returns 0.
+   */
   *readToEnd(c: CallCtx, fd: Fd, path: string | undefined): Op<Buffer> {
+    const sizeBytes = (yield* this.fstat(c, fd)).size;
+    if (sizeBytes > this.readFileBytesMax) throw nodeError('EINVAL', 'read', path, `file larger than readFileBytesMax (${this.readFileBytesMax} bytes)`);
+    if (sizeBytes > 0) {
+      const buf = Buffer.allocUnsafe(sizeBytes);
+      let got = 0;
+      while (got < sizeBytes) {
+        const n = yield* this.read(c, fd, buf, got, sizeBytes - got, null);
+        if (n === 0) break;
+        got += n;
+      }
+      return got === sizeBytes ? buf : buf.subarray(0, got);
+    }
     const chunks: Buffer[] = [];
     let total = 0;
     for (;;) {

@@ -208,413 +208,472 @@ function readdirResult(entries: readonly ReaddirEntry[], options: unknown): (str
 // ---------------------------------------------------------------------------
 // The facade
 
+/** One facade's state: every function of it reaches the disk through this. */
+interface State {
+  readonly fs: NodeFacadeFs;
+  readonly calls: Calls;
+  readonly cwd: string;
+  readonly hook: BeforeCall | undefined;
+  readonly captureSite: (() => unknown) | undefined;
+}
+
 type Def = {
   /** parses the arguments (throwing Node's argument errors synchronously) and returns the call's steps */
-  readonly build: (c: CallCtx, args: unknown[]) => Op<unknown>;
+  readonly build: (st: State, c: CallCtx, args: unknown[]) => Op<unknown>;
   /** the sync form's (and promise form's) result from the op's result; default: as is */
   readonly value?: (r: any) => unknown;
   /** the callback's arguments after `null`; default: [value] */
   readonly cbArgs?: (r: any) => unknown[];
 };
 
-/** A `node:fs`-shaped object over `fs` (see the module doc). */
-export function createNodeFs(fs: NodeFacadeFs, options: NodeFsOptions = {}): NodeFsFacade {
-  const cwd = options.cwd ?? '/';
-  if (!cwd.startsWith('/')) throw new RangeError(`createNodeFs: cwd must be an absolute path, got ${JSON.stringify(cwd)}`);
-  const calls = new Calls(fs, options.readFileBytesMax ?? 256 * 1024 * 1024);
-  const hook = options.beforeCall;
-  const ctx = (api: string): CallCtx => ({ api, site: options.captureSite?.() });
-  const P = (p: unknown, name = 'path'): string => toVfsPath(p, cwd, name);
-  const run = <T>(op: Op<T>): Promise<T> => runAsync(op, hook);
+const ctx = (st: State, api: string): CallCtx => ({ api, site: st.captureSite?.() });
+const P = (st: State, p: unknown, name = 'path'): string => toVfsPath(p, st.cwd, name);
+const run = <T>(st: State, op: Op<T>): Promise<T> => runAsync(op, st.hook);
+/** fd or path, for readFile/writeFile/appendFile/truncate */
+const target = (st: State, p: unknown): string | Fd => (typeof p === 'number' ? fdArg(p) : P(st, p));
 
-  // fd or path, for readFile/writeFile/appendFile/truncate
-  const target = (p: unknown): string | Fd => (typeof p === 'number' ? fdArg(p) : P(p));
+function* statOp(st: State, c: CallCtx, path: string, prim: 'stat' | 'lstat', o: Record<string, unknown>): Op<unknown> {
+  let s: VfsStats;
+  try {
+    s = yield* st.calls.stat(c, path, prim);
+  } catch (e) {
+    if (o.throwIfNoEntry === false && e instanceof NodeFsError && e.code === 'ENOENT') return undefined;
+    throw e;
+  }
+  return o.bigint === true ? bigintStats(s) : s;
+}
 
-  const statOp = function* (c: CallCtx, path: string, prim: 'stat' | 'lstat', o: Record<string, unknown>): Op<unknown> {
-    let s: VfsStats;
-    try {
-      s = yield* calls.stat(c, path, prim);
-    } catch (e) {
-      if (o.throwIfNoEntry === false && e instanceof NodeFsError && e.code === 'ENOENT') return undefined;
-      throw e;
-    }
-    return o.bigint === true ? bigintStats(s) : s;
-  };
+const writeFileDef = (dfltFlag: string): Def => ({
+  build: (st, c, [path, data, options]) => {
+    const o = optionsObject(options);
+    const enc = encodingOf(options);
+    const bytes = toBytes(data, enc === 'buffer' ? undefined : enc);
+    return st.calls.writeFile(c, target(st, path), [bytes], parseFlags(o.flag, dfltFlag), parseMode(o.mode, 0o666), o.flush === true);
+  },
+});
 
-  const writeFileDef = (dfltFlag: string): Def => ({
-    build: (c, [path, data, options]) => {
+const DEFS: Record<string, Def> = {
+  open: { build: (st, c, [path, flags, mode]) => st.calls.open(c, P(st, path), parseFlags(flags, 'r'), parseMode(mode, 0o666)) },
+  close: { build: (st, c, [fd]) => st.calls.close(c, fdArg(fd)), cbArgs: () => [] },
+  read: {
+    build: (st, c, [fd, ...rest]) => {
+      const a = readArgs(rest);
+      const f = fdArg(fd);
+      return (function* () {
+        const bytesRead = yield* st.calls.read(c, f, a.view, 0, a.length, a.position);
+        return { bytesRead, buffer: a.buffer };
+      })();
+    },
+    value: (r: { bytesRead: number }) => r.bytesRead,
+    cbArgs: (r: { bytesRead: number; buffer: unknown }) => [r.bytesRead, r.buffer],
+  },
+  write: {
+    build: (st, c, [fd, ...rest]) => {
+      const a = writeArgs(rest);
+      const f = fdArg(fd);
+      return (function* () {
+        const bytesWritten = yield* st.calls.write(c, f, a.bytes, a.position);
+        return { bytesWritten, buffer: a.original };
+      })();
+    },
+    value: (r: { bytesWritten: number }) => r.bytesWritten,
+    cbArgs: (r: { bytesWritten: number; buffer: unknown }) => [r.bytesWritten, r.buffer],
+  },
+  readv: {
+    build: (st, c, [fd, buffers, position]) => {
+      const bufs = buffersArg(buffers);
+      const f = fdArg(fd);
+      const pos = positionArg(position);
+      return (function* () {
+        return { bytesRead: yield* st.calls.readv(c, f, bufs, pos), buffers };
+      })();
+    },
+    value: (r: { bytesRead: number }) => r.bytesRead,
+    cbArgs: (r: { bytesRead: number; buffers: unknown }) => [r.bytesRead, r.buffers],
+  },
+  writev: {
+    build: (st, c, [fd, buffers, position]) => {
+      const bufs = buffersArg(buffers);
+      const f = fdArg(fd);
+      const pos = positionArg(position);
+      return (function* () {
+        return { bytesWritten: yield* st.calls.writev(c, f, bufs, pos), buffers };
+      })();
+    },
+    value: (r: { bytesWritten: number }) => r.bytesWritten,
+    cbArgs: (r: { bytesWritten: number; buffers: unknown }) => [r.bytesWritten, r.buffers],
+  },
+  fsync: { build: (st, c, [fd]) => st.calls.fsync(c, fdArg(fd)), cbArgs: () => [] },
+  fdatasync: { build: (st, c, [fd]) => st.calls.fsync(c, fdArg(fd), 'fdatasync'), cbArgs: () => [] },
+  ftruncate: { build: (st, c, [fd, len]) => st.calls.ftruncate(c, fdArg(fd), lenArg(len)), cbArgs: () => [] },
+  truncate: {
+    build: (st, c, [path, len]) => {
+      const t = target(st, path);
+      return typeof t === 'number' ? st.calls.ftruncate(c, t, lenArg(len)) : st.calls.truncate(c, t, lenArg(len));
+    },
+    cbArgs: () => [],
+  },
+  stat: { build: (st, c, [path, o]) => statOp(st, c, P(st, path), 'stat', optionsObject(o)) },
+  lstat: { build: (st, c, [path, o]) => statOp(st, c, P(st, path), 'lstat', optionsObject(o)) },
+  fstat: {
+    build: (st, c, [fd, o]) => {
+      const f = fdArg(fd);
+      const big = optionsObject(o).bigint === true;
+      return (function* () {
+        const s = yield* st.calls.fstat(c, f);
+        return big ? bigintStats(s) : s;
+      })();
+    },
+  },
+  mkdir: {
+    build: (st, c, [path, options]) => {
+      const p = P(st, path);
+      const o = typeof options === 'number' || typeof options === 'string' ? { mode: options } : optionsObject(options);
+      const mode = parseMode(o.mode, 0o777);
+      if (o.recursive === true) return st.calls.mkdirRecursive(c, p, mode);
+      return st.calls.mkdir(c, p, mode);
+    },
+  },
+  rmdir: {
+    build: (st, c, [path, options]) => {
+      const p = P(st, path);
+      return optionsObject(options).recursive === true ? st.calls.rm(c, p, true, false) : st.calls.rmdir(c, p);
+    },
+    cbArgs: () => [],
+  },
+  rm: {
+    build: (st, c, [path, options]) => {
+      const o = optionsObject(options);
+      return st.calls.rm(c, P(st, path), o.recursive === true, o.force === true);
+    },
+    cbArgs: () => [],
+  },
+  unlink: { build: (st, c, [path]) => st.calls.unlink(c, P(st, path)), cbArgs: () => [] },
+  rename: { build: (st, c, [from, to]) => st.calls.rename(c, P(st, from, 'oldPath'), P(st, to, 'newPath')), cbArgs: () => [] },
+  readdir: {
+    build: (st, c, [path, options]) => {
+      const p = P(st, path);
+      return (function* () {
+        return readdirResult(yield* st.calls.readdir(c, p, optionsObject(options).recursive === true), options);
+      })();
+    },
+  },
+  readFile: {
+    build: (st, c, [path, options]) => {
+      const t = target(st, path);
       const o = optionsObject(options);
       const enc = encodingOf(options);
-      const bytes = toBytes(data, enc === 'buffer' ? undefined : enc);
-      return calls.writeFile(c, target(path), [bytes], parseFlags(o.flag, dfltFlag), parseMode(o.mode, 0o666), o.flush === true);
+      return (function* () {
+        return decode(yield* st.calls.readFile(c, t, o.flag), enc);
+      })();
+    },
+  },
+  writeFile: writeFileDef('w'),
+  appendFile: writeFileDef('a'),
+  copyFile: {
+    build: (st, c, [src, dest, mode]) => st.calls.copyFile(c, P(st, src, 'src'), P(st, dest, 'dest'), typeof mode === 'number' ? mode : 0),
+    cbArgs: () => [],
+  },
+  exists: { build: (st, c, [path]) => st.calls.exists(c, P(st, path)) },
+  access: { build: (st, c, [path]) => st.calls.access(c, P(st, path)), cbArgs: () => [] },
+  realpath: {
+    build: (st, c, [path, options]) => {
+      const p = P(st, path);
+      const enc = encodingOf(options);
+      return (function* () {
+        return nameOut(yield* st.calls.realpath(c, p), enc);
+      })();
+    },
+  },
+  'realpath.native': {
+    build: (st, c, [path, options]) => {
+      const p = P(st, path);
+      const enc = encodingOf(options);
+      return (function* () {
+        return nameOut(yield* st.calls.realpathNative(c, p), enc);
+      })();
+    },
+  },
+  mkdtemp: {
+    build: (st, c, [prefix]) => {
+      if (typeof prefix !== 'string') throw argError('type', 'ERR_INVALID_ARG_TYPE', `The "prefix" argument must be of type string. Received ${describeValue(prefix)}`);
+      return st.calls.mkdtemp(c, P(st, prefix, 'prefix'));
+    },
+  },
+  readlink: { build: (st, c, [path]) => st.calls.readlink(c, P(st, path)) },
+  opendir: {
+    build: (st, c, [path]) => {
+      const p = P(st, path);
+      return (function* () {
+        return new VfsDir(p, yield* st.calls.listDir(c, p));
+      })();
+    },
+  },
+};
+for (const name of ['chmod', 'chown', 'utimes']) DEFS[name] = { build: (st, c, [path]) => st.calls.metadataByPath(c, P(st, path), 'stat'), cbArgs: () => [] };
+for (const name of ['lchmod', 'lchown', 'lutimes']) DEFS[name] = { build: (st, c, [path]) => st.calls.metadataByPath(c, P(st, path), 'lstat'), cbArgs: () => [] };
+for (const name of ['fchmod', 'fchown', 'futimes']) DEFS[name] = { build: (st, c, [fd]) => st.calls.metadataByFd(c, fdArg(fd)), cbArgs: () => [] };
+
+
+const PROMISE_DEF_KEYS = [
+  'access', 'copyFile', 'rename', 'rm', 'rmdir', 'mkdir', 'readdir', 'readlink', 'lstat', 'stat', 'unlink', 'chmod', 'lchmod',
+  'lchown', 'chown', 'utimes', 'lutimes', 'realpath', 'mkdtemp', 'opendir',
+];
+
+const STATE = Symbol('crashsim.facadeState');
+
+/**
+ * An object with every key in `keys` whose members are made on first use
+ * (a facade is made per crash state, and most programs touch a few calls).
+ * It behaves as a plain object: `in`, Object.keys, spreading, assignment.
+ */
+function lazyObject(keys: readonly string[], make: (k: string) => unknown, st: State): Record<string, unknown> {
+  const keySet = new Set(keys);
+  const cache: Record<string | symbol, unknown> = {};
+  Object.defineProperty(cache, STATE, { value: st, enumerable: false });
+  const materialize = (t: Record<string | symbol, unknown>, k: string | symbol): void => {
+    if (typeof k === 'string' && keySet.has(k) && !Object.prototype.hasOwnProperty.call(t, k)) t[k] = make(k);
+  };
+  return new Proxy(cache, {
+    get(t, k, recv) {
+      materialize(t, k);
+      return Reflect.get(t, k, recv);
+    },
+    has(t, k) {
+      return (typeof k === 'string' && keySet.has(k)) || Reflect.has(t, k);
+    },
+    ownKeys(t) {
+      return [...new Set<string | symbol>([...keys, ...Reflect.ownKeys(t)])];
+    },
+    getOwnPropertyDescriptor(t, k) {
+      materialize(t, k);
+      return Reflect.getOwnPropertyDescriptor(t, k);
     },
   });
+}
 
-  const defs: Record<string, Def> = {
-    open: { build: (c, [path, flags, mode]) => calls.open(c, P(path), parseFlags(flags, 'r'), parseMode(mode, 0o666)) },
-    close: { build: (c, [fd]) => calls.close(c, fdArg(fd)), cbArgs: () => [] },
-    read: {
-      build: (c, [fd, ...rest]) => {
-        const a = readArgs(rest);
-        const f = fdArg(fd);
-        return (function* () {
-          const bytesRead = yield* calls.read(c, f, a.view, 0, a.length, a.position);
-          return { bytesRead, buffer: a.buffer };
-        })();
-      },
-      value: (r: { bytesRead: number }) => r.bytesRead,
-      cbArgs: (r: { bytesRead: number; buffer: unknown }) => [r.bytesRead, r.buffer],
-    },
-    write: {
-      build: (c, [fd, ...rest]) => {
-        const a = writeArgs(rest);
-        const f = fdArg(fd);
-        return (function* () {
-          const bytesWritten = yield* calls.write(c, f, a.bytes, a.position);
-          return { bytesWritten, buffer: a.original };
-        })();
-      },
-      value: (r: { bytesWritten: number }) => r.bytesWritten,
-      cbArgs: (r: { bytesWritten: number; buffer: unknown }) => [r.bytesWritten, r.buffer],
-    },
-    readv: {
-      build: (c, [fd, buffers, position]) => {
-        const bufs = buffersArg(buffers);
-        const f = fdArg(fd);
-        const pos = positionArg(position);
-        return (function* () {
-          return { bytesRead: yield* calls.readv(c, f, bufs, pos), buffers };
-        })();
-      },
-      value: (r: { bytesRead: number }) => r.bytesRead,
-      cbArgs: (r: { bytesRead: number; buffers: unknown }) => [r.bytesRead, r.buffers],
-    },
-    writev: {
-      build: (c, [fd, buffers, position]) => {
-        const bufs = buffersArg(buffers);
-        const f = fdArg(fd);
-        const pos = positionArg(position);
-        return (function* () {
-          return { bytesWritten: yield* calls.writev(c, f, bufs, pos), buffers };
-        })();
-      },
-      value: (r: { bytesWritten: number }) => r.bytesWritten,
-      cbArgs: (r: { bytesWritten: number; buffers: unknown }) => [r.bytesWritten, r.buffers],
-    },
-    fsync: { build: (c, [fd]) => calls.fsync(c, fdArg(fd)), cbArgs: () => [] },
-    fdatasync: { build: (c, [fd]) => calls.fsync(c, fdArg(fd), 'fdatasync'), cbArgs: () => [] },
-    ftruncate: { build: (c, [fd, len]) => calls.ftruncate(c, fdArg(fd), lenArg(len)), cbArgs: () => [] },
-    truncate: {
-      build: (c, [path, len]) => {
-        const t = target(path);
-        return typeof t === 'number' ? calls.ftruncate(c, t, lenArg(len)) : calls.truncate(c, t, lenArg(len));
-      },
-      cbArgs: () => [],
-    },
-    stat: { build: (c, [path, o]) => statOp(c, P(path), 'stat', optionsObject(o)) },
-    lstat: { build: (c, [path, o]) => statOp(c, P(path), 'lstat', optionsObject(o)) },
-    fstat: {
-      build: (c, [fd, o]) => {
-        const f = fdArg(fd);
-        const big = optionsObject(o).bigint === true;
-        return (function* () {
-          const s = yield* calls.fstat(c, f);
-          return big ? bigintStats(s) : s;
-        })();
-      },
-    },
-    mkdir: {
-      build: (c, [path, options]) => {
-        const p = P(path);
-        const o = typeof options === 'number' || typeof options === 'string' ? { mode: options } : optionsObject(options);
-        const mode = parseMode(o.mode, 0o777);
-        if (o.recursive === true) return calls.mkdirRecursive(c, p, mode);
-        return calls.mkdir(c, p, mode);
-      },
-    },
-    rmdir: {
-      build: (c, [path, options]) => {
-        const p = P(path);
-        return optionsObject(options).recursive === true ? calls.rm(c, p, true, false) : calls.rmdir(c, p);
-      },
-      cbArgs: () => [],
-    },
-    rm: {
-      build: (c, [path, options]) => {
-        const o = optionsObject(options);
-        return calls.rm(c, P(path), o.recursive === true, o.force === true);
-      },
-      cbArgs: () => [],
-    },
-    unlink: { build: (c, [path]) => calls.unlink(c, P(path)), cbArgs: () => [] },
-    rename: { build: (c, [from, to]) => calls.rename(c, P(from, 'oldPath'), P(to, 'newPath')), cbArgs: () => [] },
-    readdir: {
-      build: (c, [path, options]) => {
-        const p = P(path);
-        return (function* () {
-          return readdirResult(yield* calls.readdir(c, p, optionsObject(options).recursive === true), options);
-        })();
-      },
-    },
-    readFile: {
-      build: (c, [path, options]) => {
-        const t = target(path);
-        const o = optionsObject(options);
-        const enc = encodingOf(options);
-        return (function* () {
-          return decode(yield* calls.readFile(c, t, o.flag), enc);
-        })();
-      },
-    },
-    writeFile: writeFileDef('w'),
-    appendFile: writeFileDef('a'),
-    copyFile: {
-      build: (c, [src, dest, mode]) => calls.copyFile(c, P(src, 'src'), P(dest, 'dest'), typeof mode === 'number' ? mode : 0),
-      cbArgs: () => [],
-    },
-    exists: { build: (c, [path]) => calls.exists(c, P(path)) },
-    access: { build: (c, [path]) => calls.access(c, P(path)), cbArgs: () => [] },
-    realpath: {
-      build: (c, [path, options]) => {
-        const p = P(path);
-        const enc = encodingOf(options);
-        return (function* () {
-          return nameOut(yield* calls.realpath(c, p), enc);
-        })();
-      },
-    },
-    'realpath.native': {
-      build: (c, [path, options]) => {
-        const p = P(path);
-        const enc = encodingOf(options);
-        return (function* () {
-          return nameOut(yield* calls.realpathNative(c, p), enc);
-        })();
-      },
-    },
-    mkdtemp: {
-      build: (c, [prefix]) => {
-        if (typeof prefix !== 'string') throw argError('type', 'ERR_INVALID_ARG_TYPE', `The "prefix" argument must be of type string. Received ${describeValue(prefix)}`);
-        return calls.mkdtemp(c, P(prefix, 'prefix'));
-      },
-    },
-    readlink: { build: (c, [path]) => calls.readlink(c, P(path)) },
-    opendir: {
-      build: (c, [path]) => {
-        const p = P(path);
-        return (function* () {
-          return new VfsDir(p, yield* calls.listDir(c, p));
-        })();
-      },
-    },
-  };
-  for (const name of ['chmod', 'chown', 'utimes']) defs[name] = { build: (c, [path]) => calls.metadataByPath(c, P(path), 'stat'), cbArgs: () => [] };
-  for (const name of ['lchmod', 'lchown', 'lutimes']) defs[name] = { build: (c, [path]) => calls.metadataByPath(c, P(path), 'lstat'), cbArgs: () => [] };
-  for (const name of ['fchmod', 'fchown', 'futimes']) defs[name] = { build: (c, [fd]) => calls.metadataByFd(c, fdArg(fd)), cbArgs: () => [] };
-
-  const api: Record<string, unknown> = {};
-  for (const [name, def] of Object.entries(defs)) {
-    const value = def.value ?? ((r: unknown) => r);
+/** One member of the `fs` object: a sync or callback form, a stream factory, a class, a constant, or an unsupported call. */
+function fsMember(st: State, k: string): unknown {
+  if (k === 'promises') return lazyObject(NODE_FS_PROMISES_KEYS, (m) => promisesMember(st, m), st);
+  if (k === 'constants') return FS_CONSTANTS;
+  if (k === 'F_OK' || k === 'R_OK' || k === 'W_OK' || k === 'X_OK') return FS_CONSTANTS[k];
+  const cls = CLASSES[k];
+  if (cls !== undefined) return cls;
+  if (k === 'existsSync') {
+    // existsSync never throws (not even for a bad argument)
+    return named('existsSync', (path: unknown): boolean => {
+      try {
+        return runSync(st.calls.exists(ctx(st, 'existsSync'), P(st, path)), st.hook);
+      } catch (e) {
+        if (e instanceof TypeError) return false;
+        throw e;
+      }
+    });
+  }
+  if (k === 'createWriteStream' || k === 'createReadStream') {
+    return named(k, (path: unknown, o?: unknown) => {
+      const so = streamOptions(o);
+      const at = so.fd === undefined || so.fd === null ? P(st, path) : undefined;
+      const env = streamEnv(st, k);
+      return k === 'createWriteStream' ? new VfsWriteStream(env, at, so) : new VfsReadStream(env, at, so);
+    });
+  }
+  const sync = k.endsWith('Sync');
+  const name = sync ? k.slice(0, -4) : k;
+  const def = DEFS[name];
+  if (def === undefined) {
+    return named(k, () => {
+      throw new UnsupportedFsCallError(`fs.${k}`, UNSUPPORTED_WHY[name]);
+    });
+  }
+  const value = def.value ?? ((r: unknown) => r);
+  let f: (...args: unknown[]) => unknown;
+  if (sync) {
+    f = named(k, (...args: unknown[]) => value(runSync(def.build(st, ctx(st, k), args), st.hook)));
+  } else {
     const cbArgs = def.cbArgs ?? ((r: unknown) => [value(r)]);
-    api[`${name}Sync`] = named(`${name}Sync`, (...args: unknown[]) => value(runSync(def.build(ctx(`${name}Sync`), args), hook)));
-    const cbForm = named(name, (...args: unknown[]) => {
+    f = named(k, (...args: unknown[]) => {
       const cb = args.pop();
       if (typeof cb !== 'function') throw argError('type', 'ERR_INVALID_ARG_TYPE', `The "cb" argument must be of type function. Received ${describeValue(cb)}`);
-      const op = def.build(ctx(name), args);
-      run(op).then(
-        (r) => process.nextTick(() => (name === 'exists' ? cb(r) : cb(null, ...cbArgs(r)))),
-        (e: unknown) => process.nextTick(() => (name === 'exists' ? cb(false) : cb(e))),
+      const op = def.build(st, ctx(st, k), args);
+      run(st, op).then(
+        (r) => process.nextTick(() => (k === 'exists' ? cb(r) : cb(null, ...cbArgs(r)))),
+        (e: unknown) => process.nextTick(() => (k === 'exists' ? cb(false) : cb(e))),
       );
     });
     // util.promisify(fs.read) etc. resolve to Node's result objects, as with the real module.
-    Object.defineProperty(cbForm, promisify.custom, { value: (...args: unknown[]) => run(def.build(ctx(name), args)), enumerable: false });
-    api[name] = cbForm;
+    Object.defineProperty(f, promisify.custom, { value: (...args: unknown[]) => run(st, def.build(st, ctx(st, k), args)), enumerable: false });
   }
-  // existsSync never throws (not even for a bad argument).
-  api.existsSync = named('existsSync', (path: unknown): boolean => {
-    try {
-      return runSync(calls.exists(ctx('existsSync'), P(path)), hook);
-    } catch (e) {
-      if (e instanceof TypeError) return false;
-      throw e;
-    }
-  });
-  (api.realpath as { native?: unknown }).native = api['realpath.native'];
-  (api.realpathSync as { native?: unknown }).native = api['realpath.nativeSync'];
-  delete api['realpath.native'];
-  delete api['realpath.nativeSync'];
-
-  // Streams
-  const streamEnv = (api: string): StreamEnv => ({ calls, run, ctx: ctx(api) });
-  const streamOptions = (o: unknown): StreamOptions => (typeof o === 'string' ? { encoding: o as BufferEncoding } : (optionsObject(o) as StreamOptions));
-  api.createWriteStream = named('createWriteStream', (path: unknown, o?: unknown) => {
-    const so = streamOptions(o);
-    return new VfsWriteStream(streamEnv('createWriteStream'), so.fd === undefined || so.fd === null ? P(path) : undefined, so);
-  });
-  api.createReadStream = named('createReadStream', (path: unknown, o?: unknown) => {
-    const so = streamOptions(o);
-    return new VfsReadStream(streamEnv('createReadStream'), so.fd === undefined || so.fd === null ? P(path) : undefined, so);
-  });
-
-  // fs/promises and FileHandle
-  const handleCtx = (m: string): CallCtx => ctx(`FileHandle.${m}`);
-  class VfsFileHandle {
-    #fd: Fd;
-    constructor(fd: Fd) {
-      this.#fd = fd;
-    }
-    /** -1 once closed, as in Node */
-    get fd(): Fd {
-      return this.#fd;
-    }
-    private live(m: string): Fd {
-      if (this.#fd < 0) throw new NodeFsError('EBADF', m === 'close' ? 'close' : m, undefined, undefined, 'file handle is closed');
-      return this.#fd;
-    }
-    private async do<T>(m: string, op: (c: CallCtx, fd: Fd) => Op<T>): Promise<T> {
-      const c = handleCtx(m);
-      return run(op(c, this.live(m)));
-    }
-    read(...args: unknown[]): Promise<{ bytesRead: number; buffer: unknown }> {
-      return this.do('read', (c, fd) => defs.read!.build(c, [fd, ...args]) as Op<{ bytesRead: number; buffer: unknown }>);
-    }
-    write(...args: unknown[]): Promise<{ bytesWritten: number; buffer: unknown }> {
-      return this.do('write', (c, fd) => defs.write!.build(c, [fd, ...args]) as Op<{ bytesWritten: number; buffer: unknown }>);
-    }
-    readv(buffers: unknown, position?: unknown): Promise<unknown> {
-      return this.do('readv', (c, fd) => defs.readv!.build(c, [fd, buffers, position]));
-    }
-    writev(buffers: unknown, position?: unknown): Promise<unknown> {
-      return this.do('writev', (c, fd) => defs.writev!.build(c, [fd, buffers, position]));
-    }
-    sync(): Promise<void> {
-      return this.do('sync', (c, fd) => calls.fsync(c, fd));
-    }
-    datasync(): Promise<void> {
-      return this.do('datasync', (c, fd) => calls.fsync(c, fd, 'fdatasync'));
-    }
-    truncate(len?: unknown): Promise<void> {
-      return this.do('truncate', (c, fd) => calls.ftruncate(c, fd, lenArg(len)));
-    }
-    stat(o?: unknown): Promise<unknown> {
-      return this.do('stat', (c, fd) => defs.fstat!.build(c, [fd, o]));
-    }
-    chmod(): Promise<void> {
-      return this.do('chmod', (c, fd) => calls.metadataByFd(c, fd));
-    }
-    chown(): Promise<void> {
-      return this.do('chown', (c, fd) => calls.metadataByFd(c, fd));
-    }
-    utimes(): Promise<void> {
-      return this.do('utimes', (c, fd) => calls.metadataByFd(c, fd));
-    }
-    readFile(o?: unknown): Promise<Buffer | string> {
-      const enc = encodingOf(o);
-      return this.do('readFile', (c, fd) => (function* () {
-        return decode(yield* calls.readToEnd(c, fd, undefined), enc);
-      })());
-    }
-    async writeFile(data: unknown, o?: unknown): Promise<void> {
-      const chunks = await chunksOf(data, o);
-      const flush = optionsObject(o).flush === true;
-      return this.do('writeFile', (c, fd) => calls.writeFile(c, fd, chunks, parseFlags('w', 'w'), 0o666, flush));
-    }
-    appendFile(data: unknown, o?: unknown): Promise<void> {
-      return this.writeFile(data, o);
-    }
-    async close(): Promise<void> {
-      const fd = this.live('close');
-      await run(calls.close(handleCtx('close'), fd));
-      this.#fd = -1;
-    }
-    async [Symbol.asyncDispose](): Promise<void> {
-      if (this.#fd >= 0) await this.close();
-    }
-    createWriteStream(o?: unknown): VfsWriteStream {
-      return new VfsWriteStream(streamEnv('FileHandle.createWriteStream'), undefined, { ...optionsObject(o), fd: this });
-    }
-    createReadStream(o?: unknown): VfsReadStream {
-      return new VfsReadStream(streamEnv('FileHandle.createReadStream'), undefined, { ...optionsObject(o), fd: this });
-    }
-    readLines(o?: unknown): ReturnType<typeof createInterface> {
-      return createInterface({ input: this.createReadStream(o), crlfDelay: Infinity });
-    }
-    readableWebStream(): never {
-      throw new UnsupportedFsCallError('FileHandle.readableWebStream', UNSUPPORTED_WHY.readableWebStream);
-    }
-  }
-
-  /** fs/promises' data: a string, a view, or an (async) iterable of them. */
-  const chunksOf = async (data: unknown, o: unknown): Promise<Uint8Array[]> => {
-    const enc = encodingOf(o);
-    const e = enc === 'buffer' ? undefined : enc;
-    if (typeof data === 'string' || ArrayBuffer.isView(data)) return [toBytes(data, e)];
-    if (typeof data === 'object' && data !== null && (Symbol.asyncIterator in data || Symbol.iterator in data)) {
-      const out: Uint8Array[] = [];
-      for await (const chunk of data as AsyncIterable<unknown>) out.push(toBytes(chunk, e));
-      return out;
-    }
-    return [toBytes(data, e)];
-  };
-
-  const promises: Record<string, unknown> = {};
-  const promiseForm = (name: string, f: (...args: unknown[]) => Promise<unknown>): void => {
-    promises[name] = named(name, async (...args: unknown[]) => f(...args));
-  };
-  for (const name of [
-    'access', 'copyFile', 'rename', 'rm', 'rmdir', 'mkdir', 'readdir', 'readlink', 'lstat', 'stat', 'unlink', 'chmod', 'lchmod',
-    'lchown', 'chown', 'utimes', 'lutimes', 'realpath', 'mkdtemp', 'opendir',
-  ]) {
-    const def = defs[name] as Def;
-    const value = def.value ?? ((r: unknown) => r);
-    promiseForm(name, async (...args) => value(await run(def.build(ctx(`promises.${name}`), args))));
-  }
-  promiseForm('open', async (path, flags, mode) => new VfsFileHandle(await run(defs.open!.build(ctx('promises.open'), [path, flags, mode]) as Op<Fd>)));
-  promiseForm('readFile', async (path, o) => (path instanceof VfsFileHandle ? path.readFile(o) : run(defs.readFile!.build(ctx('promises.readFile'), [path, o]))));
-  const writeLike = (name: string, dfltFlag: string) => async (path: unknown, data: unknown, o?: unknown): Promise<void> => {
-    if (path instanceof VfsFileHandle) return path.writeFile(data, o);
-    const c = ctx(`promises.${name}`);
-    const t = target(path);
-    const chunks = await chunksOf(data, o);
-    const opts = optionsObject(o);
-    await run(calls.writeFile(c, t, chunks, parseFlags(opts.flag, dfltFlag), parseMode(opts.mode, 0o666), opts.flush === true));
-  };
-  promiseForm('writeFile', writeLike('writeFile', 'w'));
-  promiseForm('appendFile', writeLike('appendFile', 'a'));
-  promiseForm('truncate', async (path, len) => (path instanceof VfsFileHandle ? path.truncate(len) : run(defs.truncate!.build(ctx('promises.truncate'), [path, len]))));
-  promises.constants = FS_CONSTANTS;
-  for (const k of NODE_FS_PROMISES_KEYS) {
-    if (!(k in promises)) promises[k] = named(k, async () => { throw new UnsupportedFsCallError(`fs.promises.${k}`, UNSUPPORTED_WHY[k]); });
-  }
-
-  api.promises = promises;
-  api.constants = FS_CONSTANTS;
-  for (const k of ['F_OK', 'R_OK', 'W_OK', 'X_OK'] as const) api[k] = FS_CONSTANTS[k];
-  api.Stats = VfsStats;
-  api.Dirent = VfsDirent;
-  api.Dir = VfsDir;
-  api.ReadStream = VfsReadStream;
-  api.WriteStream = VfsWriteStream;
-  api.FileReadStream = VfsReadStream;
-  api.FileWriteStream = VfsWriteStream;
-  for (const k of NODE_FS_KEYS) {
-    if (!(k in api)) {
-      const base = k.endsWith('Sync') ? k.slice(0, -4) : k;
-      api[k] = named(k, () => {
-        throw new UnsupportedFsCallError(`fs.${k}`, UNSUPPORTED_WHY[base]);
+  if (name === 'realpath') {
+    const native = DEFS['realpath.native'] as Def;
+    (f as unknown as { native: unknown }).native = sync
+      ? named('realpathSync.native', (...args: unknown[]) => runSync(native.build(st, ctx(st, 'realpathSync.native'), args), st.hook))
+      : named('realpath.native', (...args: unknown[]) => {
+        const cb = args.pop() as (e: unknown, r?: unknown) => void;
+        run(st, native.build(st, ctx(st, 'realpath.native'), args)).then((r) => process.nextTick(() => cb(null, r)), (e: unknown) => process.nextTick(() => cb(e)));
       });
-    }
   }
-  Object.defineProperty(api, FACADE_DISK, { value: fs, enumerable: false });
-  return api as unknown as NodeFsFacade;
+  return f;
+}
+
+const CLASSES: Readonly<Record<string, unknown>> = {
+  Stats: VfsStats, Dirent: VfsDirent, ReadStream: VfsReadStream, WriteStream: VfsWriteStream, FileReadStream: VfsReadStream,
+  FileWriteStream: VfsWriteStream,
+};
+
+const streamEnv = (st: State, api: string): StreamEnv => ({ calls: st.calls, run: (op) => run(st, op), ctx: ctx(st, api) });
+const streamOptions = (o: unknown): StreamOptions => (typeof o === 'string' ? { encoding: o as BufferEncoding } : (optionsObject(o) as StreamOptions));
+
+/** fs/promises' data: a string, a view, or an (async) iterable of them. */
+async function chunksOf(data: unknown, o: unknown): Promise<Uint8Array[]> {
+  const enc = encodingOf(o);
+  const e = enc === 'buffer' ? undefined : enc;
+  if (typeof data === 'string' || ArrayBuffer.isView(data)) return [toBytes(data, e)];
+  if (typeof data === 'object' && data !== null && (Symbol.asyncIterator in data || Symbol.iterator in data)) {
+    const out: Uint8Array[] = [];
+    for await (const chunk of data as AsyncIterable<unknown>) out.push(toBytes(chunk, e));
+    return out;
+  }
+  return [toBytes(data, e)];
+}
+
+/** Node's FileHandle (fs.promises.open). */
+export class VfsFileHandle {
+  #fd: Fd;
+  readonly #st: State;
+  constructor(st: State, fd: Fd) {
+    this.#st = st;
+    this.#fd = fd;
+  }
+  /** -1 once closed, as in Node */
+  get fd(): Fd {
+    return this.#fd;
+  }
+  #live(m: string): Fd {
+    if (this.#fd < 0) throw new NodeFsError('EBADF', m, undefined, undefined, 'file handle is closed');
+    return this.#fd;
+  }
+  async #do<T>(m: string, op: (c: CallCtx, fd: Fd) => Op<T>): Promise<T> {
+    const c = ctx(this.#st, `FileHandle.${m}`);
+    return run(this.#st, op(c, this.#live(m)));
+  }
+  read(...args: unknown[]): Promise<{ bytesRead: number; buffer: unknown }> {
+    return this.#do('read', (c, fd) => (DEFS.read as Def).build(this.#st, c, [fd, ...args]) as Op<{ bytesRead: number; buffer: unknown }>);
+  }
+  write(...args: unknown[]): Promise<{ bytesWritten: number; buffer: unknown }> {
+    return this.#do('write', (c, fd) => (DEFS.write as Def).build(this.#st, c, [fd, ...args]) as Op<{ bytesWritten: number; buffer: unknown }>);
+  }
+  readv(buffers: unknown, position?: unknown): Promise<unknown> {
+    return this.#do('readv', (c, fd) => (DEFS.readv as Def).build(this.#st, c, [fd, buffers, position]));
+  }
+  writev(buffers: unknown, position?: unknown): Promise<unknown> {
+    return this.#do('writev', (c, fd) => (DEFS.writev as Def).build(this.#st, c, [fd, buffers, position]));
+  }
+  sync(): Promise<void> {
+    return this.#do('sync', (c, fd) => this.#st.calls.fsync(c, fd));
+  }
+  datasync(): Promise<void> {
+    return this.#do('datasync', (c, fd) => this.#st.calls.fsync(c, fd, 'fdatasync'));
+  }
+  truncate(len?: unknown): Promise<void> {
+    return this.#do('truncate', (c, fd) => this.#st.calls.ftruncate(c, fd, lenArg(len)));
+  }
+  stat(o?: unknown): Promise<unknown> {
+    return this.#do('stat', (c, fd) => (DEFS.fstat as Def).build(this.#st, c, [fd, o]));
+  }
+  chmod(): Promise<void> {
+    return this.#do('chmod', (c, fd) => this.#st.calls.metadataByFd(c, fd));
+  }
+  chown(): Promise<void> {
+    return this.#do('chown', (c, fd) => this.#st.calls.metadataByFd(c, fd));
+  }
+  utimes(): Promise<void> {
+    return this.#do('utimes', (c, fd) => this.#st.calls.metadataByFd(c, fd));
+  }
+  readFile(o?: unknown): Promise<Buffer | string> {
+    const enc = encodingOf(o);
+    const calls = this.#st.calls;
+    return this.#do('readFile', (c, fd) => (function* () {
+      return decode(yield* calls.readToEnd(c, fd, undefined), enc);
+    })());
+  }
+  async writeFile(data: unknown, o?: unknown): Promise<void> {
+    const chunks = await chunksOf(data, o);
+    const flush = optionsObject(o).flush === true;
+    return this.#do('writeFile', (c, fd) => this.#st.calls.writeFile(c, fd, chunks, parseFlags('w', 'w'), 0o666, flush));
+  }
+  appendFile(data: unknown, o?: unknown): Promise<void> {
+    return this.writeFile(data, o);
+  }
+  async close(): Promise<void> {
+    const fd = this.#live('close');
+    await run(this.#st, this.#st.calls.close(ctx(this.#st, 'FileHandle.close'), fd));
+    this.#fd = -1;
+  }
+  async [Symbol.asyncDispose](): Promise<void> {
+    if (this.#fd >= 0) await this.close();
+  }
+  createWriteStream(o?: unknown): VfsWriteStream {
+    return new VfsWriteStream(streamEnv(this.#st, 'FileHandle.createWriteStream'), undefined, { ...optionsObject(o), fd: this });
+  }
+  createReadStream(o?: unknown): VfsReadStream {
+    return new VfsReadStream(streamEnv(this.#st, 'FileHandle.createReadStream'), undefined, { ...optionsObject(o), fd: this });
+  }
+  readLines(o?: unknown): ReturnType<typeof createInterface> {
+    return createInterface({ input: this.createReadStream(o), crlfDelay: Infinity });
+  }
+  readableWebStream(): never {
+    throw new UnsupportedFsCallError('FileHandle.readableWebStream', UNSUPPORTED_WHY.readableWebStream);
+  }
+}
+
+/** One member of `fs.promises`. */
+function promisesMember(st: State, k: string): unknown {
+  if (k === 'constants') return FS_CONSTANTS;
+  const form = (f: (...args: unknown[]) => Promise<unknown>): unknown => named(k, async (...args: unknown[]) => f(...args));
+  const api = `promises.${k}`;
+  switch (k) {
+    case 'open':
+      return form(async (path, flags, mode) => new VfsFileHandle(st, await run(st, (DEFS.open as Def).build(st, ctx(st, api), [path, flags, mode]) as Op<Fd>)));
+    case 'readFile':
+      return form(async (path, o) => (path instanceof VfsFileHandle ? path.readFile(o) : run(st, (DEFS.readFile as Def).build(st, ctx(st, api), [path, o]))));
+    case 'writeFile':
+    case 'appendFile':
+      return form(async (path, data, o) => {
+        if (path instanceof VfsFileHandle) return path.writeFile(data, o);
+        const c = ctx(st, api);
+        const t = target(st, path);
+        const chunks = await chunksOf(data, o);
+        const opts = optionsObject(o);
+        await run(st, st.calls.writeFile(c, t, chunks, parseFlags(opts.flag, k === 'writeFile' ? 'w' : 'a'), parseMode(opts.mode, 0o666), opts.flush === true));
+        return undefined;
+      });
+    case 'truncate':
+      return form(async (path, len) => (path instanceof VfsFileHandle ? path.truncate(len) : run(st, (DEFS.truncate as Def).build(st, ctx(st, api), [path, len]))));
+  }
+  if (PROMISE_DEF_KEYS.includes(k)) {
+    const def = DEFS[k] as Def;
+    const value = def.value ?? ((r: unknown) => r);
+    return form(async (...args) => value(await run(st, def.build(st, ctx(st, api), args))));
+  }
+  return form(async () => {
+    throw new UnsupportedFsCallError(`fs.promises.${k}`, UNSUPPORTED_WHY[k]);
+  });
+}
+
+/** A `node:fs`-shaped object over `fs` (see the module doc). Members are made on first use, so a facade costs almost nothing to create. */
+export function createNodeFs(fs: NodeFacadeFs, options: NodeFsOptions = {}): NodeFsFacade {
+  const cwd = options.cwd ?? '/';
+  if (!cwd.startsWith('/')) throw new RangeError(`createNodeFs: cwd must be an absolute path, got ${JSON.stringify(cwd)}`);
+  const st: State = { fs, calls: new Calls(fs, options.readFileBytesMax ?? 256 * 1024 * 1024), cwd, hook: options.beforeCall, captureSite: options.captureSite };
+  return lazyObject(NODE_FS_KEYS, (k) => fsMember(st, k), st) as unknown as NodeFsFacade;
 }
 
 /** The file system under a facade made by createNodeFs (undefined for anything else). */
 export function facadeDisk(facade: unknown): NodeFacadeFs | undefined {
-  return typeof facade === 'object' && facade !== null ? (facade as Record<symbol, NodeFacadeFs | undefined>)[FACADE_DISK] : undefined;
+  if (typeof facade !== 'object' || facade === null) return undefined;
+  return ((facade as Record<symbol, State | undefined>)[STATE])?.fs;
 }
-
-const FACADE_DISK = Symbol('crashsim.facadeDisk');
 
 function named<F extends (...args: any[]) => unknown>(name: string, f: F): F {
   Object.defineProperty(f, 'name', { value: name });

@@ -110,7 +110,7 @@ describe('fs/promises facade', () => {
     expect(calls).toEqual(['open /x', 'write', 'close']);
     calls.length = 0;
     await fsp.readFile('/x');
-    expect(calls).toEqual(['open /x', 'read', 'read', 'close']);
+    expect(calls).toEqual(['open /x', 'fstat', 'read', 'close']);
     calls.length = 0;
     await fsp.readdir('/');
     expect(calls).toEqual(['open /', 'getdents', 'close']);
