@@ -111,6 +111,8 @@ export interface ExploreOptions<S = DiskImage> {
   readonly torn?: boolean | TornOptions;
   readonly limits?: ExploreLimits;
   readonly onProgress?: (p: ExploreProgress) => void;
+  /** Print a progress line to stderr at every 10% of the crash points (for long explorations). Default false. */
+  readonly progress?: boolean;
   /** Re-check one state by its handle (also read from CRASHSIM_REPLAY). Explorations with another name are skipped. */
   readonly replay?: string;
 }
@@ -585,7 +587,11 @@ export async function exploreCrashes<S = DiskImage>(options: ExploreOptions<S>):
         });
       }
     }
-    options.onProgress?.({ name: o.name, pointsDone: i + 1, points: captures.length, statesChecked: verdicts.size, failures: failed });
+    const p: ExploreProgress = { name: o.name, pointsDone: i + 1, points: captures.length, statesChecked: verdicts.size, failures: failed };
+    options.onProgress?.(p);
+    if (options.progress === true && (Math.floor(((i + 1) * 10) / captures.length) > Math.floor((i * 10) / captures.length))) {
+      process.stderr.write(`crashsim: ${o.name}: crash point ${p.pointsDone}/${p.points}, ${p.statesChecked} states checked, ${p.failures} failing\n`);
+    }
   }
   if (handle !== undefined && !found) {
     throw new ExploreError(`replay ${replayText}: crash point ${handle.point + 1} of "${o.name}" has no such image (${handle.point >= captures.length ? `the workload now has only ${captures.length} crash points` : 'the workload or its options changed since the handle was printed'})`);

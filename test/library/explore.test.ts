@@ -195,6 +195,20 @@ describe('exploreCrashes', () => {
     expect(r.counts.crashPoints).toBe(7); // open, write, close twice, + the end
     expect(progress.map((p) => p.pointsDone)).toEqual([1, 2, 3, 4, 5, 6, 7]);
     expect(progress.at(-1)).toEqual({ name: 'callbacks', pointsDone: 7, points: 7, statesChecked: r.counts.statesChecked, failures: 0 });
+    const lines: string[] = [];
+    const write = process.stderr.write;
+    process.stderr.write = ((chunk: string) => lines.push(chunk)) as typeof process.stderr.write;
+    try {
+      await exploreCrashes({ name: 'noisy', progress: true, workload: (fs) => fs.writeFileSync('/a', 'x'), check: () => undefined });
+    } finally {
+      process.stderr.write = write;
+    }
+    expect(lines).toEqual([
+      'crashsim: noisy: crash point 1/4, 1 states checked, 0 failing\n',
+      'crashsim: noisy: crash point 2/4, 2 states checked, 0 failing\n',
+      'crashsim: noisy: crash point 3/4, 3 states checked, 0 failing\n',
+      'crashsim: noisy: crash point 4/4, 3 states checked, 0 failing\n',
+    ]);
   });
 
   it('check returning false fails; recovery errors and loops are failures with their own message', async () => {
