@@ -53,6 +53,8 @@ const STEP_W = 13;
 const LANE_H = 26;
 const TOP = 44;
 const END_W = 150;
+/** pixels between neighbouring items of the harness lane */
+const HARNESS_GAP = 3;
 
 function laneLabel(lane: string): string {
   return lane.length > 20 ? `${lane.slice(0, 19)}…` : lane;
@@ -72,11 +74,56 @@ function markSvg(m: Mark, y: number, lanesTop: number, lanesBottom: number): str
   return `<g class="mark m-${m.cls}${m.pending === undefined ? '' : ` p-${m.pending}`}"><title>${esc(title)}</title>${parts.join('')}</g>`;
 }
 
+/** The harness lane (commands, faults, liveness, the violation), laid out without overlaps; returns its right edge. */
+function harnessLane(inc: IncarnationView, lanesBottom: number): { svg: string[]; rightEdge: number } {
+  const hy = TOP / 2 + 1;
+  const svg: string[] = [];
+  // Commands issued at the same point share one marker ("1–4"). Every item of the
+  // harness lane is laid out left to right, each after the previous one's right edge,
+  // so a command badge never covers a fault or the violation marker.
+  type Item = { x: number; order: number; halfWidth: number; draw: (cx: number) => string };
+  const items: Item[] = [];
+  const groups: Array<{ x: number; texts: string[]; nums: string[]; step: number }> = [];
+  for (const e of inc.events) {
+    if (e.kind !== 'command') continue;
+    const last = groups[groups.length - 1];
+    const num = /^(\d+)\./.exec(e.text)?.[1] ?? '';
+    if (last !== undefined && last.x === e.x) {
+      last.texts.push(e.text);
+      last.nums.push(num);
+    } else groups.push({ x: e.x, texts: [e.text], nums: [num], step: e.step });
+  }
+  for (const g of groups) {
+    const label = g.nums.length === 1 ? (g.nums[0] ?? '') : `${g.nums[0] ?? ''}–${g.nums[g.nums.length - 1] ?? ''}`;
+    const r = label.length > 2 ? 4 + label.length * 3 : 8;
+    items.push({ x: g.x, order: 0, halfWidth: r, draw: (cx) => `<g class="ev-command"><title>${esc(g.texts.join('\n'))}\n(step ${g.step})</title><rect x="${cx - r}" y="${hy - 8}" width="${2 * r}" height="16" rx="8"/><text x="${cx}" y="${hy + 3.5}" text-anchor="middle">${esc(label)}</text></g>` });
+  }
+  for (const e of inc.events) {
+    if (e.kind === 'command') continue;
+    if (e.kind === 'fault') {
+      items.push({ x: e.x, order: 1, halfWidth: 8, draw: (cx) => `<g class="ev-fault"><title>injected fault: ${esc(e.text)} (step ${e.step})</title><path d="M${cx} ${hy - 9} L${cx + 8} ${hy + 7} L${cx - 8} ${hy + 7} Z"/><text x="${cx}" y="${hy + 5}" text-anchor="middle">!</text></g>` });
+    } else if (e.kind === 'liveness') {
+      items.push({ x: e.x, order: 1, halfWidth: 7, draw: (cx) => `<g class="ev-liveness"><title>${esc(e.text)}</title><rect x="${cx - 7}" y="${hy - 7}" width="14" height="14" rx="3"/><text x="${cx}" y="${hy + 4}" text-anchor="middle">L</text></g>` });
+    } else {
+      items.push({ x: e.x, order: 2, halfWidth: 10, draw: (cx) => `<g class="ev-violation"><title>${esc(e.text)} (step ${e.step})</title><line x1="${cx}" x2="${cx}" y1="${hy}" y2="${lanesBottom}"/><circle cx="${cx}" cy="${hy}" r="10"/><path d="M${cx - 4} ${hy - 4} l8 8 M${cx + 4} ${hy - 4} l-8 8"/></g>` });
+    }
+  }
+  items.sort((a, b) => a.x - b.x || a.order - b.order);
+  let rightEdge = -Infinity;
+  for (const it of items) {
+    const cx = Math.max(X0 + it.x * STEP_W + 6, rightEdge + HARNESS_GAP + it.halfWidth);
+    rightEdge = cx + it.halfWidth;
+    svg.push(it.draw(cx));
+  }
+  return { svg, rightEdge };
+}
+
 function incarnationSvg(inc: IncarnationView): string {
   const lanes = inc.lanes;
   const lanesTop = TOP;
   const lanesBottom = TOP + Math.max(1, lanes.length) * LANE_H;
-  const endX = X0 + inc.width * STEP_W + 8;
+  const harness = harnessLane(inc, lanesBottom);
+  const endX = Math.max(X0 + inc.width * STEP_W + 8, harness.rightEdge + 12);
   const w = endX + END_W;
   const h = lanesBottom + 26;
   // Lane labels stay put in their own column; only the marks scroll sideways.
@@ -108,39 +155,7 @@ function incarnationSvg(inc: IncarnationView): string {
   // marks
   const laneY = new Map(lanes.map((l, i) => [l, TOP + i * LANE_H + LANE_H / 2]));
   for (const m of inc.marks) out.push(markSvg(m, laneY.get(m.lane) ?? TOP, lanesTop, lanesBottom));
-  // harness lane: commands, faults, violation
-  const hy = TOP / 2 + 1;
-  // Commands issued at the same point share one marker ("1–4").
-  const groups: Array<{ x: number; texts: string[]; nums: string[]; step: number }> = [];
-  for (const e of inc.events) {
-    if (e.kind !== 'command') continue;
-    const last = groups[groups.length - 1];
-    const num = /^(\d+)\./.exec(e.text)?.[1] ?? '';
-    if (last !== undefined && last.x === e.x) {
-      last.texts.push(e.text);
-      last.nums.push(num);
-    } else groups.push({ x: e.x, texts: [e.text], nums: [num], step: e.step });
-  }
-  for (const g of groups) {
-    const label = g.nums.length === 1 ? (g.nums[0] ?? '') : `${g.nums[0] ?? ''}–${g.nums[g.nums.length - 1] ?? ''}`;
-    const r = label.length > 2 ? 4 + label.length * 3 : 8;
-    const x = X0 + g.x * STEP_W + 6;
-    out.push(`<g class="ev-command"><title>${esc(g.texts.join('\n'))}\n(step ${g.step})</title><rect x="${x - r}" y="${hy - 8}" width="${2 * r}" height="16" rx="8"/><text x="${x}" y="${hy + 3.5}" text-anchor="middle">${esc(label)}</text></g>`);
-  }
-  const seenX = new Map<number, number>();
-  for (const e of inc.events) {
-    if (e.kind === 'command') continue;
-    const stack = seenX.get(e.x) ?? 0;
-    seenX.set(e.x, stack + 1);
-    const x = X0 + e.x * STEP_W + 6 + stack * 6;
-    if (e.kind === 'fault') {
-      out.push(`<g class="ev-fault"><title>injected fault: ${esc(e.text)} (step ${e.step})</title><path d="M${x} ${hy - 9} L${x + 8} ${hy + 7} L${x - 8} ${hy + 7} Z"/><text x="${x}" y="${hy + 5}" text-anchor="middle">!</text></g>`);
-    } else if (e.kind === 'liveness') {
-      out.push(`<g class="ev-liveness"><title>${esc(e.text)}</title><rect x="${x - 7}" y="${hy - 7}" width="14" height="14" rx="3"/><text x="${x}" y="${hy + 4}" text-anchor="middle">L</text></g>`);
-    } else {
-      out.push(`<g class="ev-violation"><title>${esc(e.text)} (step ${e.step})</title><line x1="${x}" x2="${x}" y1="${hy}" y2="${lanesBottom}"/><circle cx="${x}" cy="${hy}" r="10"/><path d="M${x - 4} ${hy - 4} l8 8 M${x + 4} ${hy - 4} l-8 8"/></g>`);
-    }
-  }
+  out.push(...harness.svg);
   // how the incarnation ended
   const end = inc.end;
   if (end.kind === 'crash') {
@@ -239,23 +254,27 @@ function failureHtml(f: FailureEntry, n: number, t: TimelineView | undefined): s
   const tag = f.kind === 'new' ? '<span class="tag new">NEW FAILURE</span>' : `<span class="tag known">KNOWN ${esc(f.finding ?? '')}</span>`;
   const replay = f.shrunk?.replay ?? f.replay;
   const commands = f.shrunk?.commands ?? f.commands;
-  const cmdList = commands
-    .map((c) => {
-      let text = c;
-      try {
-        text = describeCommand(JSON.parse(c) as Command);
-      } catch {
-        // keep the raw text
-      }
-      return `<li class="${/power loss/.test(text) ? 'cmd-crash' : /fault/.test(text) ? 'cmd-fault' : ''}">${esc(text)}</li>`;
-    })
-    .join('');
+  // Commands after the one where the run ended were never issued: shown apart, greyed.
+  const ran = t?.commandsRun ?? commands.length;
+  const cmdItem = (c: string, i: number): string => {
+    let text = c;
+    try {
+      text = describeCommand(JSON.parse(c) as Command);
+    } catch {
+      // keep the raw text
+    }
+    const cls = i >= ran ? 'cmd-not-run' : /power loss/.test(text) ? 'cmd-crash' : /fault/.test(text) ? 'cmd-fault' : '';
+    return `<li value="${i + 1}" class="${cls}">${esc(text)}</li>`;
+  };
+  const notRun = commands.length - ran;
+  const cmdList = commands.slice(0, ran).map(cmdItem).join('') + (notRun > 0 ? `</ol><p class="not-run-note">Not reached: the run ended during command ${ran}; ${notRun === 1 ? 'this command was' : `these ${notRun} commands were`} never issued.</p><ol class="commands not-run">${commands.slice(ran).map((c, i) => cmdItem(c, ran + i)).join('')}` : '');
   // What the timeline shows: the shrunk run when there is one.
   const shown = f.shrunk ?? f;
   const details = shown.details.length === 0 ? '' : `<pre class="details">${esc(shown.details.slice(0, 20).join('\n'))}</pre>`;
   const finding = f.finding === undefined ? '' : `<p class="finding-title"><b>${esc(f.finding)}</b> — ${esc(f.findingTitle ?? '')} <span class="muted">(see reports/findings.md)</span></p>`;
   const timeline = t === undefined ? '<p class="muted">Timeline not rendered (too many failures in this report; replay the token to see it).</p>' : timelineHtml(t);
-  const state = t === undefined ? '' : `<h4>State of the node when the run ended (after recovery)</h4>${f.invariant === 'I5' && t.finalState === undefined ? '<p class="muted">The node did not come back: its restart failed on the crash image (above).</p>' : stateHtml(t.finalState)}`;
+  const stateTitle = t?.recovered === true ? 'State of the node when the run ended (after recovery)' : 'State of the node when the run ended (no crash or restart: the node that broke the invariant)';
+  const state = t === undefined ? '' : `<h4>${stateTitle}</h4>${f.invariant === 'I5' && t.finalState === undefined ? '<p class="muted">The node did not come back: its restart failed on the crash image (above).</p>' : stateHtml(t.finalState)}`;
   const tail = t === undefined ? '' : `<details class="trace"><summary>last trace lines</summary><pre>${esc(t.traceTail.join('\n'))}</pre></details>`;
   return `<article class="failure ${f.kind}" id="${id}" data-code="${esc(shown.code)}" data-finding="${esc(f.finding ?? '')}">
 <header class="f-head">${tag}<h3>${esc(shown.code)}</h3><span class="f-cell">${esc(f.cellKey)} · run ${f.index} · seed ${f.seed}</span></header>
@@ -285,7 +304,16 @@ export function renderHtml(s: Summary, opts: HtmlOptions): string {
   const t = s.totals;
   const v = s.verdict;
   const banner = v.status === 'fail' ? 'fail' : v.status === 'known' ? 'known' : 'pass';
-  const bannerTitle = v.status === 'fail' ? `${fmtInt(v.newFailures)} new failure${v.newFailures === 1 ? '' : 's'}` : v.status === 'known' ? 'No new failures' : 'All invariants held';
+  // The banner counts runs; the Failures section shows one card per cell and code (its first run).
+  const baseTitle = v.status === 'fail' ? `${fmtInt(v.newFailures)} run${v.newFailures === 1 ? '' : 's'} with a new failure` : t.runs === 0 ? 'Nothing ran' : v.status === 'known' ? 'No new failures' : 'All invariants held';
+  const bannerTitle = s.complete || t.runs === 0 ? baseTitle : `${baseTitle} (incomplete)`;
+  const newCards = failures.filter((f) => f.kind === 'new').length;
+  const knownCards = failures.length - newCards;
+  const failuresCount = `${fmtInt(newCards)} new · ${fmtInt(knownCards)} known-finding example${knownCards === 1 ? '' : 's'}`;
+  const failuresNote =
+    newCards === 0
+      ? ''
+      : `<p class="muted">One card per cell and violation code: the first run that broke it${v.newFailures > newCards ? ` (${fmtInt(v.newFailures)} runs broke an invariant in a new way; the matrix and summary.json count them all)` : ''}.</p>`;
   const cards: Array<[string, string]> = [
     ['runs', fmtInt(t.runs)],
     ['crash points', fmtInt(t.crashPoints)],
@@ -308,7 +336,7 @@ export function renderHtml(s: Summary, opts: HtmlOptions): string {
 <section class="cards">${cards.map(([k, val]) => `<div class="card"><div class="c-val">${esc(val)}</div><div class="c-key">${esc(k)}</div></div>`).join('')}</section>
 <section id="matrix"><h2>Verdict matrix</h2><p class="muted">Each cell is one scenario run on one design, disk personality and fault mode. Hover for counts; click a coloured badge to jump to its failure.</p>${matrixHtml(s, anchor)}</section>
 <section id="invariants"><h2>Invariants</h2>${invariantsHtml(s)}</section>
-<section id="failures"><h2>Failures <span class="count">${failures.length}</span></h2>${failures.length === 0 ? '<p class="muted">No failures to show.</p>' : failureCards}</section>
+<section id="failures"><h2>Failures <span class="count">${failuresCount}</span></h2>${failures.length === 0 ? '<p class="muted">No failures to show.</p>' : `${failuresNote}${failureCards}`}</section>
 </main>
 <footer>summary.json schema ${s.schemaVersion} · replay any failure with its command · <code>npx crashsim --help</code></footer>
 <script>${JS}</script>
@@ -394,7 +422,7 @@ pre.details { margin:8px 0 0; white-space:pre-wrap; color:#7f1d1d; background:tr
 .replay code { flex:1; min-width:0; background:#0f172a; color:#e2e8f0; padding:9px 12px; border-radius:7px; white-space:nowrap; overflow:hidden; text-overflow:ellipsis; }
 button.copy { flex:none; border:0; background:var(--accent); color:#fff; padding:0 14px; border-radius:7px; font-weight:600; cursor:pointer; } button.copy:hover { filter:brightness(1.1); } button.copy.done { background:var(--pass); }
 .f-grid { display:grid; grid-template-columns: 300px minmax(0,1fr); gap:20px; }
-ol.commands { margin:0; padding-left:26px; font-size:12.5px; } ol.commands li { padding:1px 0; } ol.commands li.cmd-crash { color:var(--fail); font-weight:600; } ol.commands li.cmd-fault { color:#c2410c; font-weight:600; }
+ol.commands { margin:0; padding-left:26px; font-size:12.5px; } ol.commands li { padding:1px 0; } ol.commands.not-run li { color:#94a3b8; } .not-run-note { margin:6px 0 2px; font-size:12px; color:var(--muted); font-style:italic; } ol.commands li.cmd-crash { color:var(--fail); font-weight:600; } ol.commands li.cmd-fault { color:#c2410c; font-weight:600; }
 .legend { display:flex; flex-wrap:wrap; gap:4px 14px; font-size:11.5px; color:#475569; margin-bottom:8px; }
 .legend i { display:inline-block; width:10px; height:12px; border-radius:2px; margin-right:5px; vertical-align:-2px; }
 .legend i.lg-lost { background:#3b82f6; outline:3px solid #fecaca; box-shadow: inset 0 0 0 2px #dc2626; } .legend i.lg-kept { background:#3b82f6; box-shadow: inset 0 0 0 2px #d97706; }

@@ -67,6 +67,10 @@ export interface TimelineView {
   readonly finalState: unknown;
   readonly traceTail: readonly string[];
   readonly steps: number;
+  /** plan commands the run issued before it ended (the rest were never reached) */
+  readonly commandsRun: number;
+  /** whether the node was restarted (after a power loss or a process restart) before the run ended */
+  readonly recovered: boolean;
 }
 
 /** `/data/blocks/<64 hex>_3.pb` → `blocks/2fc6ba66…_3.pb`. */
@@ -267,5 +271,7 @@ export async function buildTimeline(f: FailureEntry): Promise<TimelineView> {
     finalState,
     traceTail: tail,
     steps: r.stats.steps,
+    commandsRun: r.timeline.reduce((n, e) => (e.kind === 'command' ? Math.max(n, e.index + 1) : n), 0),
+    recovered: worlds.length > 1,
   };
 }

@@ -92,10 +92,18 @@ export interface OracleContext {
 
 const short = (lane: LaneId): string => lane.slice(0, 8);
 
+/** At most `maxChars`, cut at a word boundary and marked with "…" (codes are read by people, never cut mid-word). */
+export function clipAtWord(text: string, maxChars: number): string {
+  if (text.length <= maxChars) return text;
+  const head = text.slice(0, maxChars - 1);
+  const space = head.lastIndexOf(' ');
+  return `${(space > maxChars / 2 ? head.slice(0, space) : head).replace(/[\s:;,.(]+$/, '')}…`;
+}
+
 /** `abort` or `error:<message with numbers and hex elided>`: restart failures of one cause share a code. */
 function restartCode(error: unknown): string {
-  if (error instanceof Error && error.name === 'ProcessAbort') return `abort:${elide(error.message.replace(/^process abort: /, '')).slice(0, 80)}`;
-  return `error:${elide(error instanceof Error ? error.message : String(error)).slice(0, 80)}`;
+  if (error instanceof Error && error.name === 'ProcessAbort') return `abort:${clipAtWord(elide(error.message.replace(/^process abort: /, '')), 80)}`;
+  return `error:${clipAtWord(elide(error instanceof Error ? error.message : String(error)), 80)}`;
 }
 
 function elide(s: string): string {
