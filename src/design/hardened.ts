@@ -19,7 +19,7 @@
  */
 import type { Ctx } from '../env.js';
 import { decodePruneAnchor } from '../codec/index.js';
-import { CorruptStateError, wrapError } from '../errors.js';
+import { CorruptStateError, errorAs, wrapError } from '../errors.js';
 import type { AvailDeps } from '../avail/deps.js';
 import { verifyAppQC, verifyBlock, verifyCommitQC, verifySignedLaneProposal } from '../avail/ports.js';
 import type { CommitteeView } from '../avail/ports.js';
@@ -78,7 +78,13 @@ function checkLoaded(c: CommitteeView, loaded: LoadedAvailState): void {
 async function loadPersistedState(deps: AvailDeps, ctx: Ctx, stateDir: string | undefined): Promise<{ loaded: LoadedAvailState | undefined; persisters: Persisters }> {
   // The anchor check needs the committee, known only here.
   const abPersister = { ...deps.design.abPersister, validatePayload: (data: Uint8Array) => anchorProblem(deps.committee, data) };
-  const r = await mergedDesign.loadPersistedState({ ...deps, design: { ...deps.design, abPersister } }, ctx, stateDir);
+  let r;
+  try {
+    r = await mergedDesign.loadPersistedState({ ...deps, design: { ...deps.design, abPersister } }, ctx, stateDir);
+  } catch (e) {
+    // Damage is reported as itself, not under the persister's prefix.
+    throw errorAs(e, CorruptStateError) ?? e;
+  }
   if (stateDir === undefined || r.loaded === undefined) return r;
   checkLoaded(deps.committee, r.loaded);
   for (const dir of [joinPath(stateDir, BLOCKS_DIR), joinPath(stateDir, COMMITQCS_DIR), stateDir]) {
