@@ -12,12 +12,13 @@ import { NAMED_SCENARIOS } from '../scenarios/named.js';
 import { FINDINGS } from '../scenarios/findings.js';
 import { TOKEN_SHAPE } from '../scenarios/token.js';
 import { PERSONALITY_NAMES } from '../scenarios/plan.js';
+import { ablateCommand, DEFAULT_DISCOVERY_RUNS, type AblateCommandOptions } from './commands/ablate.js';
 import { exploreCommand } from './commands/explore.js';
 import { matrixCommand, parseProfiles, type MatrixCommandOptions, MATRIX_SEED, DEFAULT_VERDICTS_FILE } from './commands/matrix.js';
 import { FAULT_PROFILES, MATRIX_RUNS_DEFAULT, matrixDesigns } from '../scenarios/matrix.js';
 import { mergeCommand } from './commands/merge.js';
 import { replayCommand } from './commands/replay.js';
-import { runCommand, type RunCommandOptions } from './commands/run.js';
+import { EXPLAINED_FAILURES_MAX, runCommand, type RunCommandOptions } from './commands/run.js';
 import { DEFAULT_CORPUS_DIR } from './corpus.js';
 import { EXIT, oneLine, UsageError } from './errors.js';
 import { DEFAULT_PERSONALITY, DEFAULT_RUNS_PER_CELL, DEFAULT_SCENARIOS, intIn, LIMITS, parseDesigns, parseFaultModes, parseOne, parsePersonalities, parsePersonality, parseScenarios, parseSeed, parseShard, secondsIn, TORN_MODES } from './options.js';
@@ -69,6 +70,7 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .option('--save-failures', `save every failure (shrunk when --shrink) to the regression corpus`)
     .option('--corpus <dir>', 'corpus directory for --save-failures', DEFAULT_CORPUS_DIR)
     .option('--no-progress', 'no progress bar or progress lines')
+    .option('--no-explain', `do not explain new failures (by default the first ${EXPLAINED_FAILURES_MAX} are, by their nearest crash images)`)
     .addHelpText('after', `\nKnown findings (reported as "known", exit 0): ${FINDINGS.map((f) => f.id).join(', ')} (reports/findings.md).${EXIT_HELP}`)
     .action(async (opts: RunCommandOptions) => setCode(await runCommand(opts, io)));
 
@@ -121,6 +123,26 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .option('--force', 'replace the reports in an existing --out directory (never an input)')
     .addHelpText('after', `\nMissing shards make the result incomplete: exit 4 (1 if a new failure was found).${EXIT_HELP}`)
     .action(async (dirs: string[], opts: { out?: string; force?: boolean }) => setCode(await mergeCommand(dirs, opts, io)));
+
+  program
+    .command('ablate')
+    .description('take each barrier out in turn (every fsync call site, every order of adjacent persist write groups) and check the suite notices; reports in reports/runs/ablate-<time>/ (or --out)')
+    .addOption(new Option('--design <id>', 'the design whose barriers are ablated').argParser(parseOne('design', designIds())).default('seed'))
+    .option('--seed <seed>', 'root seed (default: a fresh random one, printed first as SEED=…)', parseSeed)
+    .option('--scenario <ids>', `comma-separated named scenarios, "default" or "all" (default: ${DEFAULT_SCENARIOS.join(',')})`, parseScenarios)
+    .option('--personality <names>', `comma-separated disk personalities or "all" (default: ext4-ordered); known: ${PERSONALITY_NAMES.join(', ')}`, parsePersonalities)
+    .option('--runs <n>', `runs (seeds) per cell and ablation (default ${DEFAULT_RUNS_PER_CELL}); a caught ablation stops at its first NEW failure`, intIn('--runs', 1, LIMITS.runsPerCellMax))
+    .option('--workers <n>', 'worker threads running whole simulations (results identical to serial)', intIn('--workers', 1, LIMITS.workersMax), 1)
+    .option('--discovery-runs <n>', `runs per cell that find the fsync call sites (default ${DEFAULT_DISCOVERY_RUNS})`, intIn('--discovery-runs', 1, 1000))
+    .option('--only <ids>', 'run only these ablations (comma-separated ids as printed, e.g. fsync@src/persist/ab.ts:58,swap:commitQCs/appQC)', (v: string) => v.split(',').map((x) => x.trim()).filter((x) => x !== ''))
+    .option('--no-shrink', 'do not shrink the first NEW failure of a caught ablation')
+    .addOption(new Option('--shrink-runs <n>', 'executions one shrink may spend').argParser(intIn('--shrink-runs', 1, LIMITS.shrinkRunsMax)).default(150))
+    .option('--no-baseline', 'skip the unablated sweep (it shows which known findings an ablation makes more frequent)')
+    .option('--out <dir>', 'report directory (default reports/runs/ablate-<time>-<seed>)')
+    .option('--doc <file>', 'also write the markdown table to this file (docs/ablation.md for design seed)')
+    .option('--force', 'replace reports already in --out')
+    .addHelpText('after', `\nExit codes:\n  0  every ablation caught, or not caught with a note that says why (scenarios/ablation-notes.ts)\n  1  an ablation the suite does not notice and no note explains\n  2  usage or input error (one line on stderr)\n  3  crashsim itself failed`)
+    .action(async (opts: AblateCommandOptions) => setCode(await ablateCommand(opts, io)));
 
   return program;
 }

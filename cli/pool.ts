@@ -7,12 +7,15 @@
  */
 import { Worker } from 'node:worker_threads';
 import { runOne, type CellSpec, type RunOptions, type RunRecord } from '../scenarios/campaign.js';
+import type { Ablation } from '../scenarios/plan.js';
 
 export interface Task {
   readonly cell: CellSpec;
   readonly index: number;
   /** known findings (ids) to look past; undefined: every known finding of the cell's design (runOne's default) */
   readonly acknowledgeFindings: readonly string[] | undefined;
+  /** a barrier taken out (crashsim ablate); part of every plan the task draws */
+  readonly ablation?: Ablation;
 }
 
 export interface TaskMessage {
@@ -34,7 +37,10 @@ export interface PoolOptions {
 
 /** runOne options of a task. */
 export function runOptionsOf(t: Task): RunOptions {
-  return t.acknowledgeFindings === undefined ? {} : { acknowledgeFindings: t.acknowledgeFindings };
+  return {
+    ...(t.acknowledgeFindings === undefined ? {} : { acknowledgeFindings: t.acknowledgeFindings }),
+    ...(t.ablation === undefined ? {} : { world: { ablation: t.ablation } }),
+  };
 }
 
 export class WorkerFailure extends Error {

@@ -76,6 +76,10 @@ export interface FailureEntry {
   readonly replay: string;
   readonly commands: readonly string[];
   readonly shrunk: ShrunkFailure | undefined;
+  /** why, in words: the pair of operations the nearest passing crash image has the other way round (scenarios/explain.ts) */
+  readonly explanation?: string | undefined;
+  /** the pending operations the explanation names, as crash reports list them (`#35 unlink /data/…`) */
+  readonly explanationOps?: readonly string[] | undefined;
 }
 
 export interface InvariantSummary {
@@ -194,6 +198,8 @@ export interface Extras {
   readonly knownExamples: readonly FailureEntry[];
   /** shrunk versions, by token of the unshrunk failure */
   readonly shrunk: ReadonlyMap<string, ShrunkFailure>;
+  /** explanations, by token of the unshrunk failure */
+  readonly explanations?: ReadonlyMap<string, { readonly text: string; readonly ops: readonly string[] }>;
 }
 
 /** The known findings a violation code can stand for in a cell (two when it depends on faults before it). */
@@ -280,7 +286,10 @@ export function buildSummary(settings: Settings, records: readonly RunRecord[], 
   }
   const kept = new Set(bestOfFinding.values());
   for (const e of sortedExamples) if (kept.has(e)) failures.push(e);
-  const withShrunk = failures.map((e) => ({ ...e, shrunk: extras.shrunk.get(e.token) }));
+  const withShrunk = failures.map((e) => {
+    const why = extras.explanations?.get(e.token);
+    return { ...e, shrunk: extras.shrunk.get(e.token), ...(why === undefined ? {} : { explanation: why.text, explanationOps: why.ops }) };
+  });
 
   // Cells, with their status and known findings: a pure function of the run records
   // (each record says which finding every violation it looked past was, and a run that

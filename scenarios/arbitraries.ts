@@ -13,7 +13,7 @@
  */
 import fc from 'fast-check';
 import type { Personality } from '../sim/vfs/model.js';
-import { FAULT_KINDS, PLAN_VERSION, type Command, type FaultMode, type Plan, type ScheduleSpec, type TornMode } from './plan.js';
+import { FAULT_KINDS, PLAN_VERSION, type Ablation, type Command, type FaultMode, type Plan, type ScheduleSpec, type TornMode } from './plan.js';
 
 /** The fixed part of a plan: what a sweep varies by flag, not by seed. */
 export interface WorldSpec {
@@ -31,6 +31,8 @@ export interface WorldSpec {
   readonly commandsMax: number;
   /** how the scheduler is driven: guided decisions (shrinkable) or seeded random */
   readonly scheduling: 'guided' | 'random';
+  /** a barrier taken out of the system under test (`crashsim ablate`) */
+  readonly ablation?: Ablation;
 }
 
 export const DEFAULT_WORLD: WorldSpec = {
@@ -97,5 +99,6 @@ export function planOf(w: WorldSpec, p: { readonly seed: string; readonly nodeIn
     liveness: w.liveness,
     budgetSteps: w.budgetSteps,
     livenessBudgetSteps: w.livenessBudgetSteps,
+    ...(w.ablation === undefined ? {} : { ablation: w.ablation }),
   };
 }

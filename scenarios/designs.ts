@@ -12,6 +12,8 @@ import { mergedDesign } from '../src/design/merged.js';
 import { hardenedDesign } from '../src/design/hardened.js';
 import { MUTANTS } from './mutants.js';
 import type { AbPayload } from './oracles/disk.js';
+import type { Ablation } from './plan.js';
+import { swapWriteGroups } from './write-groups.js';
 
 export interface DesignEntry {
   readonly id: string;
@@ -44,4 +46,14 @@ export function getDesign(id: string): DesignEntry {
   const e = entries.get(id);
   if (e === undefined) throw new RangeError(`unknown design ${JSON.stringify(id)}; known: ${designIds().join(', ')}`);
   return e;
+}
+
+/**
+ * The design a plan's node runs: `design` with the plan's ablation applied. An
+ * fsync ablation acts in the world (the fsync is skipped there), not here; a
+ * swap reorders two adjacent write groups of the persist loop.
+ */
+export function ablatedDesign(design: Design, ablation: Ablation | undefined): Design {
+  if (ablation === undefined || ablation.kind === 'fsync') return design;
+  return swapWriteGroups(design, ablation.groups);
 }

@@ -15,18 +15,19 @@ import { useSignatureScheme, type SignatureScheme } from '../src/crypto.js';
 import type { AtomicSend, Ctx } from '../src/env.js';
 import type { CommitQC, LaneId } from '../src/types.js';
 import { RandomStreams, type Rng } from '../sim/random.js';
-import { crashImages, type CrashImageOptions, type CrashReport } from '../sim/vfs/crash.js';
+import { crashImages, crashImageWith, type CrashImage, type CrashImageOptions, type CrashReport, type TornDetail } from '../sim/vfs/crash.js';
 import { drawFaultProfile, FaultyFs } from '../sim/vfs/faults.js';
-import type { DiskImage } from '../sim/vfs/model.js';
+import { describeOp, type DiskImage } from '../sim/vfs/model.js';
 import { Vfs } from '../sim/vfs/vfs.js';
 import { createWorld, DeadlockError, LivelockError, SimFailure, type FsOpInfo, type World } from '../sim/world.js';
 import type { StrategyOptions } from '../sim/sched/strategy.js';
-import { getDesign, type DesignEntry } from './designs.js';
+import { ablatedDesign, getDesign, type DesignEntry } from './designs.js';
 import { acknowledger } from './findings.js';
 import { ScriptedFaults, targets } from './faults.js';
 import { Network } from './network.js';
 import { Oracle, type InvariantId, type Violation } from './oracles/invariants.js';
 import { describeCommand, type Command, type CrashFilter, type Plan } from './plan.js';
+import { currentCallSiteId } from './sites.js';
 
 /** The state directory D of the node (the operator creates it; it is durable from the start). */
 export const STATE_DIR = '/data';
@@ -48,13 +49,43 @@ export interface ExecOptions {
   readonly replayDecisions?: readonly (readonly number[])[];
   /** known findings (ids) to count and look past instead of stopping the run */
   readonly acknowledgeFindings?: readonly string[];
+  /**
+   * record the call site (scenarios/sites.ts) of every fs op (`true`: crash events
+   * name where each pending op came from) or of fsyncs only (`'fsync'`: ablation's
+   * discovery); `FsOpInfo.site` then carries it to `probeFsOp`
+   */
+  readonly recordSites?: boolean | 'fsync';
+  /** explanations: crash number `crash` (0-based) takes a chosen image instead of the plan's */
+  readonly imageOverride?: ImageOverride;
+}
+
+/** A crash image chosen by its kept pending ops, optionally a few primitives later than the plan's crash point. */
+export interface ImageOverride {
+  readonly crash: number;
+  /** crash this many fs primitives after the plan's crash point (0: at it) */
+  readonly laterFsOps: number;
+  /** seqs of the pending ops to keep, or every pending op */
+  readonly keep: readonly number[] | 'all';
+  /** the torn write of the image, kept torn */
+  readonly torn?: { readonly seq: number; readonly cutAtBytes: number; readonly fill: 'old' | 'zero' };
+}
+
+/** A pending op at a power loss: kept or lost by the chosen image, and where the system under test issued it. */
+export interface CrashOp {
+  readonly seq: number;
+  readonly text: string;
+  readonly kept: boolean;
+  /** call site (with ExecOptions.recordSites) */
+  readonly site: string | undefined;
+  /** the fs primitive that logged it */
+  readonly primitive: string | undefined;
 }
 
 /** What happened, in order, for reports and the HTML timeline. */
 export type TimelineEvent =
   | { readonly kind: 'command'; readonly incarnation: number; readonly step: number; readonly index: number; readonly text: string }
   | { readonly kind: 'fault'; readonly incarnation: number; readonly step: number; readonly text: string }
-  | { readonly kind: 'crash'; readonly incarnation: number; readonly step: number; readonly point: string; readonly pending: readonly string[]; readonly image: string; readonly lost: readonly string[]; readonly imagesConsidered: number }
+  | { readonly kind: 'crash'; readonly incarnation: number; readonly step: number; readonly point: string; readonly pending: readonly string[]; readonly image: string; readonly lost: readonly string[]; readonly imagesConsidered: number; readonly ops: readonly CrashOp[]; readonly torn: TornDetail | undefined; readonly fsOpIndex: number | undefined }
   | { readonly kind: 'restart'; readonly incarnation: number; readonly step: number; readonly why: string }
   | { readonly kind: 'liveness'; readonly incarnation: number; readonly step: number; readonly text: string }
   | { readonly kind: 'violation'; readonly incarnation: number; readonly step: number; readonly text: string };
@@ -116,6 +147,8 @@ interface Incarnation {
 /** One run in progress (exported for the explorer, which drives it step by step). */
 export class Execution {
   readonly design: DesignEntry;
+  /** the design the node runs: `design` with the plan's ablation applied */
+  readonly sutDesign: DesignEntry['design'];
   readonly net: Network;
   readonly oracle: Oracle;
   readonly streams: RandomStreams;
@@ -140,6 +173,7 @@ export class Execution {
     // Simulations use native Ed25519: signature bytes never steer the SUT (src/crypto.ts).
     useSignatureScheme(SIMULATION_SIGNATURE_SCHEME);
     this.design = getDesign(plan.design);
+    this.sutDesign = ablatedDesign(this.design.design, plan.ablation);
     this.net = new Network(COMMITTEE_SEED, plan.committeeSize, plan.nodeIndex);
     this.streams = new RandomStreams(plan.seed);
     this.faultProfileRng = this.streams.stream('faults');
@@ -187,6 +221,7 @@ export class Execution {
       traceSources: this.opts.traceSources ?? false,
       traceKeepLastEvents: this.opts.traceKeepLastEvents ?? 200,
       beforeFsOp: (op) => this.beforeFsOp(op),
+      fsCallSite: this.wantSites ? currentCallSiteId : this.opts.recordSites === 'fsync' || this.plan.ablation?.kind === 'fsync' ? fsyncCallSiteId : undefined,
     });
     const inc: Incarnation = {
       index,
@@ -213,7 +248,7 @@ export class Execution {
           key: fx.key(plan.nodeIndex),
           committee: fx.committee,
           stateDir: STATE_DIR,
-          design: this.design.design,
+          design: this.sutDesign,
           observer: this.oracle.observer(() => inc.cell.load()),
         });
       } catch (e) {
@@ -268,16 +303,64 @@ export class Execution {
 
   /** sees every fs primitive before it is performed (the explorer snapshots the VFS here) */
   probeFsOp: ((op: FsOpInfo) => void) | undefined;
+  /** sees the disk at each power loss, before the image is chosen (explanations snapshot it here) */
+  probeCrash: ((vfs: Vfs, crash: number) => void) | undefined;
+  /** explanations: halt the world before fs primitive `fsOpIndex` of incarnation `incarnation`, whatever command runs */
+  haltAt: { readonly incarnation: number; readonly fsOpIndex: number } | undefined;
+  /** set when `haltAt` halted the world */
+  haltedAtPoint = false;
 
-  private beforeFsOp(op: FsOpInfo): 'continue' | 'crash' {
+  private get wantSites(): boolean {
+    return this.opts.recordSites === true;
+  }
+
+  /** per VFS: the first seq each fs primitive logged, with its call site (recordSites) */
+  private readonly siteLog = new WeakMap<Vfs, { readonly seq: number; readonly site: string | undefined; readonly primitive: string }[]>();
+  /** fs primitives the image override has let pass beyond the plan's crash point */
+  private laterFsOpsDone = 0;
+
+  private beforeFsOp(op: FsOpInfo): 'continue' | 'crash' | 'skip' {
     this.probeFsOp?.(op);
-    if (op.primitive === 'unlink' && typeof op.args[0] === 'string') this.oracle.beforeUnlink(op.args[0]);
     const inc = this.cur;
-    if (inc.crashAfterFsOps !== undefined && (inc.crashOnly === undefined || this.matches(op, inc.crashOnly))) {
-      if (inc.crashAfterFsOps === 0) return 'crash';
-      inc.crashAfterFsOps--;
+    if (this.haltAt !== undefined && this.haltAt.incarnation === inc.index && this.haltAt.fsOpIndex === op.index) {
+      this.haltedAtPoint = true;
+      return 'crash';
     }
+    if (op.primitive === 'unlink' && typeof op.args[0] === 'string') this.oracle.beforeUnlink(op.args[0]);
+    if (inc.crashAfterFsOps !== undefined && (inc.crashOnly === undefined || this.matches(op, inc.crashOnly))) {
+      if (inc.crashAfterFsOps === 0) {
+        const o = this.opts.imageOverride;
+        if (o === undefined || o.crash !== this.crashes || this.laterFsOpsDone >= o.laterFsOps) return 'crash';
+        // An explanation's later crash point: any primitive counts from here.
+        this.laterFsOpsDone++;
+        inc.crashOnly = undefined;
+      } else inc.crashAfterFsOps--;
+    }
+    if (this.wantSites) {
+      let log = this.siteLog.get(inc.vfs);
+      if (log === undefined) this.siteLog.set(inc.vfs, (log = []));
+      log.push({ seq: inc.vfs.nextOpSeq, site: op.site, primitive: op.primitive });
+    }
+    const a = this.plan.ablation;
+    if (a?.kind === 'fsync' && op.primitive === 'fsync' && op.site === a.site) return 'skip';
     return 'continue';
+  }
+
+  /** The call site and primitive that logged op `seq` of `vfs` (recordSites). */
+  siteOfSeq(vfs: Vfs, seq: number): { site: string | undefined; primitive: string } | undefined {
+    const log = this.siteLog.get(vfs);
+    if (log === undefined) return undefined;
+    let lo = 0;
+    let hi = log.length - 1;
+    let found = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if ((log[mid] as { seq: number }).seq <= seq) {
+        found = mid;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    return found < 0 ? undefined : log[found];
   }
 
   private matches(op: FsOpInfo, f: CrashFilter): boolean {
@@ -379,6 +462,7 @@ export class Execution {
     const point = inc.world.crashPoint;
     inc.world.stop('power loss');
     this.closeIncarnation();
+    this.probeCrash?.(inc.vfs, this.crashes);
     const report: CrashReport = crashImages(inc.vfs, {
       exhaustiveOpsMax: 8,
       subsetSamples: 32,
@@ -386,8 +470,20 @@ export class Execution {
       torn: tornOptions(this.plan.torn, 8),
       rng: this.streams.stream('crash'),
     });
-    const image = report.images[imageIndex % report.images.length];
+    const o = this.opts.imageOverride;
+    const image: CrashImage | undefined =
+      o !== undefined && o.crash === this.crashes
+        ? crashImageWith(inc.vfs, new Set(o.keep === 'all' ? inc.vfs.pendingLog().filter((e) => !e.durable).map((e) => e.op.seq) : o.keep), o.torn)
+        : report.images[imageIndex % report.images.length];
     if (image === undefined) throw new Error('crashImages returned no image');
+    const kept = new Set(image.keptSeqs);
+    const ops: CrashOp[] = inc.vfs
+      .pendingLog()
+      .filter((e) => !e.durable)
+      .map((e) => {
+        const s = this.wantSites ? this.siteOfSeq(inc.vfs, e.op.seq) : undefined;
+        return { seq: e.op.seq, text: describeOp(e.op), kept: kept.has(e.op.seq) || image.torn?.seq === e.op.seq, site: s?.site, primitive: s?.primitive };
+      });
     this.crashes++;
     this.imagesConsidered += report.counts.total.distinct;
     this.hash.update(`crash ${image.hash}\n`);
@@ -397,9 +493,12 @@ export class Execution {
       step: inc.world.step,
       point: point === undefined ? 'everything blocked' : `before fs primitive #${point.index} (${point.primitive} ${point.args.join(' ')}) of ${point.taskName}`,
       pending: report.pending,
-      image: `#${imageIndex % report.images.length} of ${report.images.length}: ${image.summary}`,
+      image: o !== undefined && o.crash === this.crashes ? `chosen: ${image.summary}` : `#${imageIndex % report.images.length} of ${report.images.length}: ${image.summary}`,
       lost: image.lost,
       imagesConsidered: report.counts.total.distinct,
+      ops,
+      torn: image.torn,
+      fsOpIndex: point?.index,
     });
     this.startIncarnation(Vfs.fromImage(image, { personality: this.plan.personality }), { disk: image, summary: image.summary });
   }
@@ -592,6 +691,10 @@ export class Execution {
       finalState: s === undefined ? undefined : JSON.stringify(s.inspect(), (_k, v) => (typeof v === 'bigint' ? Number(v) : v)),
     };
   }
+}
+
+function fsyncCallSiteId(primitive: string): string | undefined {
+  return primitive === 'fsync' ? currentCallSiteId() : undefined;
 }
 
 /** The task with the most events in trace lines `#<step> t=<ms>ms <task>: …`. */

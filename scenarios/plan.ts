@@ -71,6 +71,18 @@ export type Command =
   /** the `nth` (0-based) next fs primitive of the fault's kind on a file of `target` (default any) fails */
   | { readonly c: 'fault'; readonly kind: FaultKind; readonly nth: number; readonly target?: FaultTarget };
 
+/**
+ * One barrier taken out of the system under test (scenarios/ablation.ts), part of
+ * the plan so an ablated run replays from its token:
+ *  - `fsync`: every fsync issued from call site `site` (`src/…:line`, the
+ *    code that asked for it, above the shared fs helpers) is skipped and succeeds;
+ *  - `swap`: the persist loop runs write groups `groups[0]` and `groups[1]`
+ *    (adjacent, by name) in the opposite order.
+ */
+export type Ablation =
+  | { readonly kind: 'fsync'; readonly site: string }
+  | { readonly kind: 'swap'; readonly groups: readonly [string, string] };
+
 export interface Plan {
   readonly v: typeof PLAN_VERSION;
   /** design id: `seed`, or a variant/mutant id registered in scenarios/designs.ts */
@@ -91,6 +103,8 @@ export interface Plan {
   readonly budgetSteps: number;
   /** steps the liveness phase may take */
   readonly livenessBudgetSteps: number;
+  /** a barrier taken out (`crashsim ablate`); absent in ordinary runs */
+  readonly ablation?: Ablation;
 }
 
 /** Limits that keep a hand-written or corrupted plan from running away. */
@@ -187,6 +201,24 @@ function personalityOf(v: Json): Personality {
   }
 }
 
+const SITE_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9_./-]{0,180}\.[cm]?[jt]s:\d{1,6}$/;
+const GROUP_PATTERN = /^[A-Za-z][A-Za-z0-9-]{0,39}$/;
+
+function parseAblation(v: Json, at: string): Ablation {
+  const o = obj(v, at);
+  const kind = oneOf(o['kind'], `${at}.kind`, ['fsync', 'swap'] as const);
+  if (kind === 'fsync') {
+    const site = str(o['site'], `${at}.site`, 200);
+    if (!SITE_PATTERN.test(site)) throw new PlanError(`${at}.site: expected a source location <file>.ts:<line>, got ${JSON.stringify(site)}`);
+    return { kind, site };
+  }
+  const g = o['groups'];
+  if (!Array.isArray(g) || g.length !== 2 || !g.every((x) => typeof x === 'string' && GROUP_PATTERN.test(x)) || g[0] === g[1]) {
+    throw new PlanError(`${at}.groups: expected two different write-group names`);
+  }
+  return { kind, groups: [g[0] as string, g[1] as string] };
+}
+
 /** Validates untrusted JSON as a Plan; throws PlanError naming the first bad field. */
 export function parsePlan(v: Json): Plan {
   const o = obj(v, 'plan');
@@ -209,7 +241,13 @@ export function parsePlan(v: Json): Plan {
     liveness: bool(o['liveness'], 'plan.liveness'),
     budgetSteps: int(o['budgetSteps'], 'plan.budgetSteps', 1, PLAN_LIMITS.stepsMax),
     livenessBudgetSteps: int(o['livenessBudgetSteps'], 'plan.livenessBudgetSteps', 1, PLAN_LIMITS.stepsMax),
+    ...(o['ablation'] === undefined ? {} : { ablation: parseAblation(o['ablation'], 'plan.ablation') }),
   };
+}
+
+/** The ablation in words (reports, replay). */
+export function describeAblation(a: Ablation): string {
+  return a.kind === 'fsync' ? `fsync at ${a.site} skipped` : `write groups ${a.groups[0]} and ${a.groups[1]} swapped`;
 }
 
 /** One line per command, for reports and shrunk counterexamples. */

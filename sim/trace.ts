@@ -291,21 +291,45 @@ const SRC_ENV_PREFIX = fileURLToPath(new URL('../src/env', import.meta.url));
 const FRAME_LOCATION = /\(?((?:file:\/\/)?[^\s()]+):(\d+):(\d+)\)?$/;
 const STACK_FRAMES_MAX = 50;
 
-/** The first stack frame outside `sim/` and `src/env*` (relative to the repo root), or undefined. */
-export function captureCallerSource(): string | undefined {
+/** One stack frame of the system under test (or its driver): file relative to the repo root. */
+export interface CallerFrame {
+  readonly file: string;
+  readonly line: number;
+  readonly column: number;
+  /** the function as V8 names it (`FileBlockPersister.persistBlock`), or '' when anonymous */
+  readonly fn: string;
+}
+
+const FRAME_FUNCTION = /^at (?:async )?(.*?) \(/;
+
+/**
+ * The stack frames outside `sim/`, `src/env*`, node internals and node_modules,
+ * innermost first, at most `framesMax` (async callers included: V8 lists the
+ * awaiting functions).
+ */
+export function captureCallerFrames(framesMax = STACK_FRAMES_MAX): CallerFrame[] {
   const savedLimit = Error.stackTraceLimit;
   Error.stackTraceLimit = STACK_FRAMES_MAX;
   const stack = new Error().stack ?? '';
   Error.stackTraceLimit = savedLimit;
-  for (const line of stack.split('\n')) {
-    const m = FRAME_LOCATION.exec(line.trim());
+  const out: CallerFrame[] = [];
+  for (const raw of stack.split('\n')) {
+    if (out.length >= framesMax) break;
+    const line = raw.trim();
+    const m = FRAME_LOCATION.exec(line);
     if (m === null) continue;
     let file = m[1] ?? '';
     if (file.startsWith('file://')) file = fileURLToPath(file);
     if (file.startsWith('node:') || file.startsWith(SIM_DIR) || file.startsWith(SRC_ENV_PREFIX)) continue;
     if (file.includes('/node_modules/')) continue;
-    const shown = file.startsWith(REPO_ROOT) ? file.slice(REPO_ROOT.length) : file;
-    return `${shown}:${m[2] ?? '?'}:${m[3] ?? '?'}`;
+    const fn = FRAME_FUNCTION.exec(line)?.[1] ?? '';
+    out.push({ file: file.startsWith(REPO_ROOT) ? file.slice(REPO_ROOT.length) : file, line: Number(m[2]), column: Number(m[3]), fn });
   }
-  return undefined;
+  return out;
+}
+
+/** The first stack frame outside `sim/` and `src/env*` (relative to the repo root), or undefined. */
+export function captureCallerSource(): string | undefined {
+  const f = captureCallerFrames(1)[0];
+  return f === undefined ? undefined : `${f.file}:${f.line}:${f.column}`;
 }

@@ -12,6 +12,8 @@
  *   the primitive is not performed, every parked promise is abandoned, and the
  *   driver gets control back (`host.main` rejects with `WorldHalted`). Recovery
  *   runs in a NEW world built on the crash image (`createWorld({ fs: … })`).
+ *   Answering `skip` to an fsync ablates that barrier: not performed, the caller
+ *   sees success. `fsCallSite` names where the system under test made each call.
  * - `env.random` is the `sut` stream; the scheduler draws from `scheduler`.
  * - `env.log` records into the trace and a bounded ring (`logs()`).
  * - Replay: `decisions()` lists the chosen task id of every step; a world
@@ -48,9 +50,15 @@ export interface FsOpInfo {
   readonly primitive: FsPrimitive;
   /** As traced: paths, flags/modes as numbers, fds, byte counts. */
   readonly args: readonly TraceArg[];
+  /** Where the system under test made the call (`fsCallSite`'s answer, taken at the call), if asked for. */
+  readonly site: string | undefined;
 }
 
-export type FsOpVerdict = 'continue' | 'crash';
+/**
+ * `continue`: perform it; `crash`: power loss before it; `skip` (fsync only): not
+ * performed, the caller sees success (an ablated barrier; traced with result `skipped`).
+ */
+export type FsOpVerdict = 'continue' | 'crash' | 'skip';
 export type BeforeFsOpHook = (op: FsOpInfo) => FsOpVerdict;
 
 export interface LogRecord {
@@ -78,6 +86,12 @@ export interface WorldOptions {
   readonly yieldEverySteps?: number;
   /** Consulted before each fs primitive. */
   readonly beforeFsOp?: BeforeFsOpHook;
+  /**
+   * Called synchronously when the system under test calls an fs primitive (its
+   * stack is still there); the answer is the op's `site` in `beforeFsOp`. Costly
+   * if it captures a stack: set it only when sites are needed.
+   */
+  readonly fsCallSite?: (primitive: FsPrimitive) => string | undefined;
   /** Log records kept in `logs()`. Default 1000. */
   readonly logEntriesMax?: number;
   /** Sees every log record as it is made (e.g. to print in --trace mode). */
@@ -147,6 +161,7 @@ function isFdLike(n: unknown): n is number {
 class SimEnvFs implements EnvFs {
   fsOpCount = 0;
   beforeFsOp: BeforeFsOpHook | undefined;
+  fsCallSite: ((primitive: FsPrimitive) => string | undefined) | undefined;
   crashPoint: FsOpInfo | undefined;
 
   constructor(
@@ -232,6 +247,7 @@ class SimEnvFs implements EnvFs {
   private step<T>(ctx: Ctx, primitive: FsPrimitive, args: readonly TraceArg[], invoke: () => T, summarize: (v: T) => TraceArg): Promise<T> {
     const sctx = this.sched.ctxOf(ctx);
     const task = this.sched.taskOf(sctx);
+    const site = this.fsCallSite?.(primitive);
     return this.sched.register(
       new CallOp<T>(this.sched, task, sctx, FS_OP_NAMES[primitive], args, (op) => {
         if (this.beforeFsOp !== undefined) {
@@ -243,11 +259,19 @@ class SimEnvFs implements EnvFs {
             taskName: task.name,
             primitive,
             args,
+            site,
           };
-          if (this.beforeFsOp(info) === 'crash') {
+          const verdict = this.beforeFsOp(info);
+          if (verdict === 'crash') {
             this.crashPoint = info;
             this.sched.halt('crashed', `before fs primitive #${info.index} (${primitive}) of ${task.name}`);
             return 'crash';
+          }
+          if (verdict === 'skip') {
+            if (primitive !== 'fsync') throw new RangeError(`beforeFsOp: only an fsync can be skipped, not ${primitive}`);
+            this.fsOpCount++;
+            op.resolve(undefined as T);
+            return 'skipped';
           }
         }
         this.fsOpCount++;
@@ -312,6 +336,7 @@ export function createWorld(opts: WorldOptions): World {
   const sched = new Scheduler({ seed: opts.seed, strategy, trace, budgetSteps: opts.budgetSteps, yieldEverySteps: opts.yieldEverySteps });
   const fs = new SimEnvFs(sched, opts.fs);
   fs.beforeFsOp = opts.beforeFsOp;
+  fs.fsCallSite = opts.fsCallSite;
   const log = new SimLog(sched, logEntriesMax, opts.onLog);
   const sut = streams.stream('sut');
   const random: EnvRandom = {

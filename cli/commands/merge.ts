@@ -101,6 +101,8 @@ export async function mergeCommand(dirs: readonly string[], o: MergeCommandOptio
   const knownExamples: FailureEntry[] = first.settings.acknowledgeKnown ? inputs.flatMap((i) => i.summary.failures.filter((f) => f.exampleOf !== undefined)) : [];
   const shrunk = new Map<string, ShrunkFailure>();
   for (const i of inputs) for (const f of i.summary.failures) if (f.shrunk !== undefined) shrunk.set(f.token, f.shrunk);
+  const explanations = new Map<string, { text: string; ops: readonly string[] }>();
+  for (const i of inputs) for (const f of i.summary.failures) if (typeof f.explanation === 'string') explanations.set(f.token, { text: f.explanation, ops: f.explanationOps ?? [] });
   const missing = [...Array(count).keys()].map((k) => k + 1).filter((k) => !covered.has(k));
   // Inputs cut short (time budget, interrupt), as opposed to incomplete only for being shards.
   const cut = inputs.filter((i) => !i.summary.complete && !/^shards? /.test(i.summary.incompleteReason ?? ''));
@@ -114,7 +116,7 @@ export async function mergeCommand(dirs: readonly string[], o: MergeCommandOptio
   const elapsedMs = Math.max(...inputs.map((i) => i.summary.meta.elapsedMs));
   let summary: Summary;
   try {
-    summary = buildSummary(first.settings, records, { knownExamples, shrunk }, {
+    summary = buildSummary(first.settings, records, { knownExamples, shrunk, explanations }, {
       runId: `merged-${inputs.map((i) => i.summary.meta.runId).join('+')}`.slice(0, 200),
       crashsimVersion: CRASHSIM_VERSION,
       node: process.version,

@@ -8,10 +8,11 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { executePlan, type RunResult } from '../../scenarios/execute.js';
+import { explainFailure } from '../../scenarios/explain.js';
 import { designIds } from '../../scenarios/designs.js';
 import { FINDINGS, knownFinding } from '../../scenarios/findings.js';
 import { INVARIANTS } from '../../scenarios/oracles/invariants.js';
-import { describeCommand } from '../../scenarios/plan.js';
+import { describeAblation, describeCommand } from '../../scenarios/plan.js';
 import { decodeToken, looksLikeToken, TOKEN_CHARS_MAX, TOKEN_PREFIX, TOKEN_SHAPE, TokenError, type ReplayToken } from '../../scenarios/token.js';
 import { renderEvent } from '../../sim/trace.js';
 import { CORPUS_KIND, parseCorpusEntry } from '../corpus.js';
@@ -95,7 +96,7 @@ function isNewFailure(r: RunResult): boolean {
   return v !== undefined && knownFinding(r.plan.design, r.plan.personality, v.code, v.faultsBefore) === undefined;
 }
 
-function printRun(io: Io, r: RunResult): void {
+async function printRun(io: Io, r: RunResult): Promise<void> {
   io.out('');
   io.out('what happened:');
   for (const e of r.timeline) {
@@ -113,6 +114,11 @@ function printRun(io: Io, r: RunResult): void {
     io.out(`broken: ${v.invariant} (${INVARIANTS[v.invariant]})`);
     io.out(`  ${v.message}`);
     for (const d of v.details) io.out(`  | ${d}`);
+    const e = await explainFailure(r.plan, { acknowledgeFindings: r.acknowledgeFindings });
+    if (e !== undefined) {
+      io.out(`why: ${e.text}`);
+      io.out(`  (${e.passingImage === undefined ? 'no passing image nearby' : `recovery passes on ${e.passingImage}`}; ${e.imagesTried} image(s) checked)`);
+    }
   }
   if (r.deadEnd !== undefined) io.out(`dead end (a known finding): ${r.deadEnd}`);
   io.out(`state when the run ended: ${r.finalState ?? '(the node was not running)'}`);
@@ -123,7 +129,7 @@ export async function replayCommand(arg: string, o: ReplayCommandOptions, io: Io
   const t = input.token;
   const p = t.plan;
   io.out(`SEED=${p.seed}`);
-  io.out(`crashsim replay: design=${p.design} personality=${p.personality} faults=${p.faults} torn=${p.torn} commands=${p.commands.length} incarnations=${t.decisions.length} recorded verdict=${t.verdict} trace=${t.traceHash} (from ${input.from})`);
+  io.out(`crashsim replay: design=${p.design}${p.ablation === undefined ? '' : ` ablation=${JSON.stringify(describeAblation(p.ablation))}`} personality=${p.personality} faults=${p.faults} torn=${p.torn} commands=${p.commands.length} incarnations=${t.decisions.length} recorded verdict=${t.verdict} trace=${t.traceHash} (from ${input.from})`);
   io.out('plan:');
   p.commands.forEach((c, i) => io.out(`  ${i + 1}. ${describeCommand(c)}`));
 
@@ -131,7 +137,7 @@ export async function replayCommand(arg: string, o: ReplayCommandOptions, io: Io
     io.out('');
     io.out('--force: running the plan on the current code (its own schedule, not the recorded decisions)');
     const r = await executePlan(p, { acknowledgeFindings: t.acknowledged });
-    printRun(io, r);
+    await printRun(io, r);
     io.out(`trace ${r.traceHash} (recorded ${t.traceHash}: ${r.traceHash === t.traceHash ? 'same' : 'different'})`);
     io.out(verdictLine(r));
     return isNewFailure(r) ? EXIT.failed : EXIT.ok;
@@ -143,7 +149,7 @@ export async function replayCommand(arg: string, o: ReplayCommandOptions, io: Io
     io.err(`crashsim replay: diverged: the token recorded trace ${t.traceHash} but this code produced ${r.traceHash}; the code changed since the token was made, so it cannot reproduce that run. Use --force to run its plan on the current code.`);
     return EXIT.failed;
   }
-  printRun(io, r);
+  await printRun(io, r);
   if (o.trace === true && rep.worlds !== undefined) {
     for (const w of rep.worlds) {
       io.out('');

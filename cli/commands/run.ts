@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import cliProgress from 'cli-progress';
 import { shardIndices, shrinkFailure, type CellSpec, type RunRecord } from '../../scenarios/campaign.js';
 import type { FaultMode } from '../../scenarios/plan.js';
+import { explainFailure, explanationOps } from '../../scenarios/explain.js';
 import { decodeToken } from '../../scenarios/token.js';
 import type { Personality } from '../../sim/vfs/model.js';
 import { corpusEntryOf, DEFAULT_CORPUS_DIR, saveToCorpus } from '../corpus.js';
@@ -41,7 +42,12 @@ export interface RunCommandOptions {
   readonly corpus?: string;
   readonly progress?: boolean;
   readonly force?: boolean;
+  /** explain new failures by their nearest crash images (default on) */
+  readonly explain?: boolean;
 }
+
+/** New failures a run explains (each costs a few re-executions and recovery checks). */
+export const EXPLAINED_FAILURES_MAX = 10;
 
 /** Default seed: fresh each run (printed first, so any run can be repeated with --seed). */
 function freshSeed(): string {
@@ -223,9 +229,9 @@ export async function runCommand(o: RunCommandOptions, io: Io): Promise<number> 
     });
     let summary = buildSummary(settings, records, { knownExamples, shrunk: new Map() }, meta(performance.now() - t0), completeness());
 
+    const shrunk = new Map<string, ShrunkFailure>();
     if (settings.shrinkRunsMax > 0 && summary.failures.length > 0 && interrupt.signal === undefined) {
       io.out(`shrinking ${summary.failures.length} failure(s) with fast-check (at most ${settings.shrinkRunsMax} executions each)`);
-      const shrunk = new Map<string, ShrunkFailure>();
       const byToken = new Map<string, RunRecord>();
       for (const r of records) if (r.failure !== undefined) byToken.set(r.failure.token, r);
       for (const f of summary.failures) {
@@ -235,6 +241,20 @@ export async function runCommand(o: RunCommandOptions, io: Io): Promise<number> 
         if (s !== undefined && s.token !== f.token) shrunk.set(f.token, { code: s.code, message: s.message, details: s.details, token: s.token, replay: s.replay, commands: s.commands });
       }
       summary = buildSummary(settings, records, { knownExamples, shrunk }, meta(performance.now() - t0), completeness());
+    }
+
+    // Why each new failure happened: the nearest crash images on which recovery passes (bounded, deterministic).
+    const toExplain = o.explain === false || interrupt.signal !== undefined ? [] : summary.failures.filter((f) => f.kind === 'new').slice(0, EXPLAINED_FAILURES_MAX);
+    if (toExplain.length > 0) {
+      io.out(`explaining ${toExplain.length} new failure(s) by their nearest crash images`);
+      const explanations = new Map<string, { text: string; ops: readonly string[] }>();
+      for (const f of toExplain) {
+        if (interrupt.signal !== undefined) break;
+        const t = decodeToken(f.shrunk?.token ?? f.token);
+        const e = await explainFailure(t.plan, { acknowledgeFindings: t.acknowledged });
+        if (e !== undefined) explanations.set(f.token, { text: e.text, ops: explanationOps(e) });
+      }
+      summary = buildSummary(settings, records, { knownExamples, shrunk, explanations }, meta(performance.now() - t0), completeness());
     }
 
     const paths = await writeReports(summary, outDir, startedAt.toISOString());

@@ -169,10 +169,10 @@ function incarnationSvg(inc: IncarnationView): string {
   return `<div class="tl">${labels.join('')}<div class="lanes-scroll">${out.join('')}</div></div>`;
 }
 
-function crashBox(inc: IncarnationView): string {
+function crashBox(inc: IncarnationView, why?: WhyView): string {
   const end = inc.end;
   if (end.kind !== 'crash') return '';
-  const items = end.pending.length === 0 ? '<li class="none">nothing was pending: every operation was already durable</li>' : end.pending.map((p) => `<li class="${p.lost ? 'lost' : 'kept'}"><span class="pill">${p.lost ? 'lost' : 'kept'}</span><code>${esc(shortOp(p.text))}</code></li>`).join('');
+  const items = end.pending.length === 0 ? '<li class="none">nothing was pending: every operation was already durable</li>' : end.pending.map((p) => `<li class="${p.lost ? 'lost' : 'kept'}${why?.ops.has(p.text) === true ? ' why-op' : ''}"><span class="pill">${p.lost ? 'lost' : 'kept'}</span><code>${esc(shortOp(p.text))}</code>${why?.ops.has(p.text) === true ? ' <span class="why-tag">← the explanation names it</span>' : ''}</li>`).join('');
   return `<div class="crash-box"><div class="crash-head"><span class="bolt">⚡</span> Power loss ${esc(end.point.startsWith('before') ? shortOp(end.point) : 'while every task was blocked (the node was idle)')}</div><div class="crash-image">crash image chosen: <code>${esc(shortOp(end.image))}</code> · ${fmtInt(end.imagesConsidered)} distinct image(s) possible here</div><ul class="pending">${items}</ul></div>`;
 }
 
@@ -180,17 +180,24 @@ function shortOp(s: string): string {
   return s.replace(/\/data\//g, '').replace(/([0-9a-f]{8})[0-9a-f]{56}/g, '$1…');
 }
 
-function timelineHtml(t: TimelineView): string {
+/** Why the failure happened (scenarios/explain.ts): shown above the timeline, its operations marked in the crash box. */
+interface WhyView {
+  readonly text: string;
+  readonly ops: ReadonlySet<string>;
+}
+
+function timelineHtml(t: TimelineView, why?: WhyView): string {
   const legend = `<div class="legend">${MARK_NAMES.map(([c, n]) => `<span><i style="background:${MARK_COLORS[c]}"></i>${esc(n)}</span>`).join('')}<span><i class="lg-lost"></i>lost by the crash</span><span><i class="lg-kept"></i>pending, kept</span><span><i class="lg-cmd"></i>harness command</span><span><i class="lg-fault"></i>injected fault</span></div>`;
   const n = t.incarnations.length;
   const blocks = t.incarnations.map((inc, i) => {
     const head = `<div class="inc-head"><span class="inc-num">incarnation ${inc.index}</span><span class="inc-start">${esc(shortOp(inc.startedBy))}</span></div>`;
-    const body = `${head}${incarnationSvg(inc)}${crashBox(inc)}`;
+    const body = `${head}${incarnationSvg(inc)}${crashBox(inc, why)}`;
     // Older incarnations fold away; the last three (where failures happen) stay open.
     return i < n - 3 ? `<details class="inc"><summary>incarnation ${inc.index}: ${esc(shortOp(inc.startedBy))}</summary>${body}</details>` : `<div class="inc">${body}</div>`;
   });
   const note = t.note === undefined ? '' : `<p class="warn">${esc(t.note)}</p>`;
-  return `${note}${legend}${blocks.join('')}`;
+  const whyBox = why === undefined ? '' : `<p class="why"><b>Why:</b> ${esc(why.text)}</p>`;
+  return `${note}${whyBox}${legend}${blocks.join('')}`;
 }
 
 // ---------------------------------------------------------------------------
@@ -272,7 +279,8 @@ function failureHtml(f: FailureEntry, n: number, t: TimelineView | undefined): s
   const shown = f.shrunk ?? f;
   const details = shown.details.length === 0 ? '' : `<pre class="details">${esc(shown.details.slice(0, 20).join('\n'))}</pre>`;
   const finding = f.finding === undefined ? '' : `<p class="finding-title"><b>${esc(f.finding)}</b> — ${esc(f.findingTitle ?? '')} <span class="muted">(see reports/findings.md)</span></p>`;
-  const timeline = t === undefined ? '<p class="muted">Timeline not rendered (too many failures in this report; replay the token to see it).</p>' : timelineHtml(t);
+  const why = f.explanation === undefined ? undefined : { text: f.explanation, ops: new Set(f.explanationOps ?? []) };
+  const timeline = t === undefined ? `${why === undefined ? '' : `<p class="why"><b>Why:</b> ${esc(why.text)}</p>`}<p class="muted">Timeline not rendered (too many failures in this report; replay the token to see it).</p>` : timelineHtml(t, why);
   const stateTitle = t?.recovered === true ? 'State of the node when the run ended (after recovery)' : 'State of the node when the run ended (no crash or restart: the node that broke the invariant)';
   const state = t === undefined ? '' : `<h4>${stateTitle}</h4>${f.invariant === 'I5' && t.finalState === undefined ? '<p class="muted">The node did not come back: its restart failed on the crash image (above).</p>' : stateHtml(t.finalState)}`;
   const tail = t === undefined ? '' : `<details class="trace"><summary>last trace lines</summary><pre>${esc(t.traceTail.join('\n'))}</pre></details>`;
@@ -448,6 +456,8 @@ svg .end-restart rect { fill:#64748b; } svg .end-restart text { fill:#475569; fo
 svg g.mark:hover rect, svg g.mark:hover path { filter: brightness(1.15); }
 .crash-box { margin-top:8px; border:1px solid #fecaca; background:#fff7f7; border-radius:8px; padding:9px 12px; }
 .crash-head { font-weight:700; color:#991b1b; } .bolt { color:#dc2626; } .crash-image { font-size:12.5px; color:#475569; margin:3px 0 6px; }
+p.why { background:#eff6ff; border-left:3px solid #3b82f6; padding:.4rem .7rem; margin:.4rem 0 .8rem; }
+li.why-op code { outline:2px solid #3b82f6; } .why-tag { color:#1d4ed8; font-size:.8rem; }
 ul.pending { list-style:none; margin:0; padding:0; display:flex; flex-direction:column; gap:3px; }
 ul.pending li { font-size:12.5px; } ul.pending li.lost code { color:#991b1b; text-decoration: line-through; text-decoration-color:#dc2626; }
 .pill { display:inline-block; width:38px; text-align:center; font-size:10.5px; font-weight:800; border-radius:4px; margin-right:8px; padding:0 4px; }

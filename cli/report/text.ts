@@ -49,6 +49,7 @@ export function renderFailure(f: FailureEntry, n: number): string[] {
   const lines = [`[${n}] ${tag}: ${f.code} in ${f.cellKey} (run ${f.index}, seed ${f.seed})`, `    ${f.invariant}: ${f.invariantText}`, `    ${f.message}`];
   if (f.findingTitle !== undefined) lines.push(`    ${f.finding}: ${f.findingTitle}`);
   for (const d of f.details.slice(0, 6)) lines.push(`    | ${d}`);
+  if (f.explanation !== undefined) lines.push(`    why: ${f.explanation}`);
   // The one replay command comes last: the shrunk counterexample when there is one.
   if (f.shrunk !== undefined) {
     lines.push(`    shrunk from ${f.commands.length} to ${f.shrunk.commands.length} command(s) (${f.shrunk.code}); replay:`);

@@ -468,3 +468,66 @@ function summarize(kind: CrashImageKind, kept: number, k: number, lost: readonly
     }
   }
 }
+
+// ---------------------------------------------------------------------------
+// One chosen image (explanations: the images next to a failing one)
+
+/** A torn write to apply in `crashImageWith` (fills `old` and `zero`; garbage bytes are not reproducible here). */
+export interface TornChoiceSpec {
+  readonly seq: number;
+  readonly cutAtBytes: number;
+  readonly fill: 'old' | 'zero';
+}
+
+/**
+ * Does the personality allow a crash to keep exactly `keep` (seqs) of the pending
+ * ops? The same rules the enumeration above follows: ordered = a prefix;
+ * ext4-ordered = the entry ops a prefix, data ops any subset; strict-posix = any.
+ */
+export function keepAllowed(personality: Personality, pending: readonly PendingOp[], keep: ReadonlySet<number>): boolean {
+  if (personality === 'strict-posix') return true;
+  const ordered = personality === 'ordered' ? pending : pending.filter((op) => !isDataOp(op));
+  let gap = false;
+  for (const op of ordered) {
+    if (!keep.has(op.seq)) gap = true;
+    else if (gap) return false;
+  }
+  return true;
+}
+
+/** The pending (non-durable) ops of a source, in issue order. */
+export function pendingOps(source: Vfs | CrashSource): PendingOp[] {
+  const src = source instanceof Vfs ? source.crashSource() : source;
+  return src.log.filter((e) => !e.durable).map((e) => e.op);
+}
+
+/**
+ * The image that keeps exactly the pending ops `keep` (seqs), optionally with one
+ * of them torn; whether the personality allows it is `keepAllowed`'s question.
+ */
+export function crashImageWith(source: Vfs | CrashSource, keep: ReadonlySet<number>, torn?: TornChoiceSpec): CrashImage {
+  const src = source instanceof Vfs ? source.crashSource() : source;
+  const overlay = new Overlay(src.durable);
+  const keptSeqs: number[] = [];
+  const lost: string[] = [];
+  let tornDetail: TornDetail | undefined;
+  let k = 0;
+  for (const e of src.log) {
+    if (e.durable) {
+      applyOp(overlay, e.op);
+      continue;
+    }
+    k++;
+    if (torn !== undefined && e.op.seq === torn.seq && e.op.kind === 'write') {
+      applyTorn(overlay, e.op, { index: 0, cutAtBytes: torn.cutAtBytes, fill: torn.fill, garbage: undefined });
+      tornDetail = tornDetailOf(e.op, { index: 0, cutAtBytes: torn.cutAtBytes, fill: torn.fill, garbage: undefined });
+    } else if (keep.has(e.op.seq)) {
+      applyOp(overlay, e.op);
+      keptSeqs.push(e.op.seq);
+    } else {
+      lost.push(describeOp(e.op));
+    }
+  }
+  const kind: CrashImageKind = tornDetail === undefined ? 'subset' : 'torn';
+  return { ...imageOf(overlay), hash: stateHash(overlay), kind, keptSeqs, lost, torn: tornDetail, summary: summarize(kind, keptSeqs.length, k, lost, tornDetail) };
+}

@@ -609,6 +609,11 @@ export class Vfs implements SyncFs, PositionalFs, TruncatingFs {
     return imageOf({ rootId: ROOT_ID, getDir: (id) => this.vDirs.get(id), getFile: (id) => this.vContent.get(id) });
   }
 
+  /** The seq the next logged op will get (ops logged by a primitive: from this value before it to this value after). */
+  get nextOpSeq(): number {
+    return this.nextSeq;
+  }
+
   /** The pending log (copy; entries are immutable). */
   pendingLog(): readonly LogEntry[] {
     return this.log.slice();

@@ -1,0 +1,216 @@
+/**
+ * `crashsim ablate`: takes each barrier of a design out, one at a time — every
+ * fsync call site found in the trace is skipped, every pair of adjacent write
+ * groups of the persist loop is swapped — and runs each ablated design through
+ * the cells and seeds of `crashsim run`'s default. An ablation is caught when a
+ * run breaks an invariant in a way no known finding explains (NEW): reported with
+ * the invariant, the replay command (the ablation is in the token) and an
+ * explanation; otherwise the notes (scenarios/ablation-notes.ts) say why not.
+ * Writes ablation.json, ablation.md and index.html; `--doc` writes the markdown
+ * table to a file as well (docs/ablation.md for design seed).
+ */
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { ablationsOf, discoverFsyncSites, maskingFindings, type AblationOutcome, type AblationSpec, type FirstNew, type FsyncSite } from '../../scenarios/ablation.js';
+import { noteFor } from '../../scenarios/ablation-notes.js';
+import { shrinkFailure, type CellSpec, type RunRecord } from '../../scenarios/campaign.js';
+import { getDesign } from '../../scenarios/designs.js';
+import { explainFailure } from '../../scenarios/explain.js';
+import { decodeToken } from '../../scenarios/token.js';
+import type { Personality } from '../../sim/vfs/model.js';
+import { writeFileAtomic } from '../atomic.js';
+import { EXIT, UsageError } from '../errors.js';
+import { DEFAULT_RUNS_PER_CELL, DEFAULT_SCENARIOS, LIMITS } from '../options.js';
+import { prepareDir } from '../outdir.js';
+import type { Io } from '../output.js';
+import { runTasks, type Task } from '../pool.js';
+import { ABLATION_KIND, ABLATION_SCHEMA_VERSION, renderAblationHtml, renderAblationMarkdown, renderAblationText, type AblationReport } from '../report/ablation.js';
+import { CRASHSIM_VERSION } from '../version.js';
+import { freshDefaultDir } from './run.js';
+
+export interface AblateCommandOptions {
+  readonly design?: string;
+  readonly seed?: string;
+  readonly scenario?: readonly string[];
+  readonly personality?: readonly Personality[];
+  readonly runs?: number;
+  readonly workers?: number;
+  readonly discoveryRuns?: number;
+  readonly shrinkRuns?: number;
+  readonly shrink?: boolean;
+  readonly baseline?: boolean;
+  readonly only?: readonly string[];
+  readonly out?: string;
+  readonly doc?: string;
+  readonly progress?: boolean;
+  readonly force?: boolean;
+}
+
+export const DEFAULT_DISCOVERY_RUNS = 3;
+
+function runIdOf(startedAt: Date, seed: string): string {
+  const t = startedAt.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  return `ablate-${t}-${seed.replace(/[^A-Za-z0-9_-]/g, '').slice(0, 16)}`;
+}
+
+function knownOf(records: readonly RunRecord[]): Record<string, number> {
+  const seen: Record<string, number> = {};
+  for (const r of records) {
+    for (const [id, n] of Object.entries(r.acknowledgedFindings)) seen[id] = (seen[id] ?? 0) + n;
+    if (r.failure?.finding !== undefined) seen[r.failure.finding] = (seen[r.failure.finding] ?? 0) + 1;
+  }
+  return Object.fromEntries(Object.entries(seen).sort(([a], [b]) => a.localeCompare(b, 'en', { numeric: true })));
+}
+
+export async function ablateCommand(o: AblateCommandOptions, io: Io): Promise<number> {
+  const startedAt = new Date();
+  const t0 = performance.now();
+  const design = o.design ?? 'seed';
+  const entry = getDesign(design);
+  const seed = o.seed ?? randomBytes(8).toString('hex');
+  const scenarios = o.scenario ?? DEFAULT_SCENARIOS;
+  const personalities = o.personality ?? ['ext4-ordered'];
+  const runsPerCell = o.runs ?? DEFAULT_RUNS_PER_CELL;
+  const workers = o.workers ?? 1;
+  const discoveryRuns = o.discoveryRuns ?? DEFAULT_DISCOVERY_RUNS;
+  const shrinkRuns = o.shrink === false ? 0 : (o.shrinkRuns ?? 150);
+  const baseline = o.baseline !== false;
+  const cells: CellSpec[] = [];
+  for (const scenario of scenarios) for (const personality of personalities) cells.push({ scenario, design, personality, faults: 'off' });
+  if (cells.length * runsPerCell > LIMITS.runsTotalMax) throw new UsageError(`${cells.length * runsPerCell} runs per ablation exceed the limit of ${LIMITS.runsTotalMax}: use fewer --runs`);
+  const outDir = o.out ?? freshDefaultDir(join('reports', 'runs', runIdOf(startedAt, seed)));
+  prepareDir(outDir, 'reports', { option: '--out', refuseReports: true, force: o.force });
+
+  io.out(`SEED=${seed}`);
+  io.out(`crashsim ablate: design=${design} scenarios=${scenarios.join(',')} personality=${personalities.join(',')} runs=${runsPerCell}/cell workers=${workers} discovery-runs=${discoveryRuns}/cell shrink=${shrinkRuns > 0 ? shrinkRuns : 'no'} baseline=${baseline ? 'yes' : 'no'}${o.only === undefined ? '' : ` only=${o.only.join(',')}`} out=${outDir}`);
+  io.out(`repeat: npx crashsim ablate --seed ${seed} --design ${design} --scenario ${scenarios.join(',')} --personality ${personalities.join(',')} --runs ${runsPerCell} --discovery-runs ${discoveryRuns}${o.only === undefined ? '' : ` --only ${o.only.join(',')}`}`);
+
+  // 1. The barriers: fsync call sites seen in the trace, adjacent write groups of the persist loop.
+  const tDiscovery = performance.now();
+  const sites = await discoverFsyncSites(cells, discoveryRuns, seed);
+  const discoverySeconds = (performance.now() - tDiscovery) / 1000;
+  io.out(`discovery: ${sites.length} fsync call site(s) in ${cells.length * discoveryRuns} runs (${discoverySeconds.toFixed(1)} s):`);
+  for (const s of sites) io.out(`  ${s.id.padEnd(30)} ${s.fn.padEnd(36)} ${s.targets.join(', ')} (${s.calls} fsyncs)`);
+  const groups = entry.design.persistTasks.map((t) => `${t.name}: ${t.groups.map((g) => g.name).join(' → ')}`);
+  io.out(`persist loop write groups: ${groups.join('; ')}`);
+  let specs = ablationsOf(design, sites);
+  if (o.only !== undefined) {
+    const unknown = o.only.filter((id) => !specs.some((s) => s.id === id));
+    if (unknown.length > 0) throw new UsageError(`--only: no ablation ${unknown.map((u) => JSON.stringify(u)).join(', ')} in design ${design}; found: ${specs.map((s) => s.id).join(', ')}`);
+    specs = specs.filter((s) => o.only?.includes(s.id));
+  }
+  io.out(`ablations: ${specs.length} (${specs.filter((s) => s.ablation.kind === 'fsync').length} fsync sites, ${specs.filter((s) => s.ablation.kind === 'swap').length} swaps of adjacent write groups)`);
+
+  const tasksOf = (spec: AblationSpec | undefined): Task[] => {
+    const tasks: Task[] = [];
+    // Index-major, like crashsim run: every cell gets its first runs first.
+    for (let index = 0; index < runsPerCell; index++) for (const cell of cells) tasks.push({ cell, index, acknowledgeFindings: undefined, ...(spec === undefined ? {} : { ablation: spec.ablation }) });
+    return tasks;
+  };
+
+  // 2. The unablated sweep: how often each known finding shows without any ablation.
+  let baselineSeen: Record<string, number> | undefined;
+  let baselineRuns = 0;
+  let baselineNew = 0;
+  if (baseline) {
+    const t = performance.now();
+    const records = await runTasks(tasksOf(undefined), { workers, rootSeed: seed });
+    baselineSeen = knownOf(records);
+    baselineRuns = records.length;
+    baselineNew = records.filter((r) => r.failure !== undefined && r.failure.finding === undefined).length;
+    io.out(`baseline (nothing ablated): ${records.length} runs, ${baselineNew} NEW, known ${Object.entries(baselineSeen).map(([k, n]) => `${k}×${n}`).join(' ') || 'none'} (${((performance.now() - t) / 1000).toFixed(1)} s)`);
+  }
+
+  // 3. Each ablation until its first NEW failure, or through the whole budget.
+  const outcomes: AblationOutcome[] = [];
+  for (const [i, spec] of specs.entries()) {
+    const t = performance.now();
+    const tasks = tasksOf(spec);
+    let foundNew = false;
+    const records = await runTasks(tasks, {
+      workers,
+      rootSeed: seed,
+      onRecord: (r) => {
+        if (r.failure !== undefined && r.failure.finding === undefined) foundNew = true;
+      },
+      shouldStop: () => foundNew,
+    });
+    const seconds = (performance.now() - t) / 1000;
+    // Every task before the first NEW one has run (tasks are handed out in order): the first is deterministic.
+    const position = new Map(tasks.map((task, j) => [`${task.cell.scenario}/${task.cell.personality}/${task.index}`, j]));
+    const posOf = (r: RunRecord): number => position.get(`${r.cell.scenario}/${r.cell.personality}/${r.index}`) ?? Number.MAX_SAFE_INTEGER;
+    const fresh = records.filter((r) => r.failure !== undefined && r.failure.finding === undefined).sort((a, b) => posOf(a) - posOf(b))[0];
+    const site = spec.ablation.kind === 'fsync' ? sites.find((s) => s.id === (spec.ablation as { site: string }).site) : undefined;
+    const counted = fresh === undefined ? records : records.filter((r) => posOf(r) <= posOf(fresh));
+    const knownSeen = knownOf(counted);
+    let firstNew: FirstNew | undefined;
+    if (fresh !== undefined) firstNew = await describeFirstNew(fresh, spec, shrinkRuns);
+    const outcome: AblationOutcome = {
+      spec,
+      status: fresh === undefined ? 'not-caught' : 'caught',
+      runs: counted.length,
+      runsToFirstNew: fresh === undefined ? undefined : posOf(fresh) + 1,
+      seconds,
+      firstNew,
+      knownSeen,
+      maskedAs: fresh === undefined ? maskingFindings(knownSeen, counted.length, baselineSeen, baselineRuns) : [],
+      note: fresh === undefined ? noteFor(design, spec, site) : undefined,
+    };
+    outcomes.push(outcome);
+    io.out(progressLine(i + 1, specs.length, outcome, site));
+  }
+
+  const report: AblationReport = {
+    kind: ABLATION_KIND,
+    schemaVersion: ABLATION_SCHEMA_VERSION,
+    settings: { design, seed, scenarios, personalities, runsPerCell, discoveryRuns, shrinkRuns, baseline },
+    sites,
+    writeGroups: groups,
+    baseline: baselineSeen === undefined ? undefined : { runs: baselineRuns, newFailures: baselineNew, knownSeen: baselineSeen },
+    ablations: outcomes,
+    meta: { crashsimVersion: CRASHSIM_VERSION, node: process.version, startedAt: startedAt.toISOString(), elapsedMs: Math.round(performance.now() - t0), discoveryMs: Math.round(discoverySeconds * 1000), workers },
+  };
+  const paths = { json: join(outDir, 'ablation.json'), md: join(outDir, 'ablation.md'), html: join(outDir, 'index.html') };
+  writeFileAtomic(paths.json, JSON.stringify(report, null, 1) + '\n');
+  const md = renderAblationMarkdown(report);
+  writeFileAtomic(paths.md, md);
+  writeFileAtomic(paths.html, renderAblationHtml(report));
+  if (o.doc !== undefined) writeFileAtomic(o.doc, md);
+
+  io.out('');
+  for (const line of renderAblationText(report)) io.out(line);
+  io.out('');
+  io.out(`reports: ${paths.json} ${paths.md} ${paths.html}${o.doc === undefined ? '' : ` ${o.doc}`}`);
+  const caught = outcomes.filter((x) => x.status === 'caught').length;
+  const unexplained = outcomes.filter((x) => x.status === 'not-caught' && x.note === undefined);
+  io.out(`verdict: ${outcomes.length} ablation(s): ${caught} caught, ${outcomes.length - caught} not caught${unexplained.length > 0 ? `, ${unexplained.length} of them unexplained (${unexplained.map((x) => x.spec.id).join(', ')}): a barrier the suite does not notice and no note says why` : ' (each explained)'} in ${((performance.now() - t0) / 1000).toFixed(1)} s (exit ${unexplained.length > 0 ? 1 : 0})`);
+  return unexplained.length > 0 ? EXIT.failed : EXIT.ok;
+}
+
+function progressLine(n: number, total: number, x: AblationOutcome, site: FsyncSite | undefined): string {
+  const head = `[${n}/${total}] ${x.spec.id}${site !== undefined && site.fn !== '' ? ` (${site.fn})` : ''}:`;
+  if (x.firstNew !== undefined) return `${head} CAUGHT after ${x.runsToFirstNew ?? '?'} run(s) (${x.seconds.toFixed(1)} s): ${x.firstNew.code} in ${x.firstNew.cell}`;
+  return `${head} not caught in ${x.runs} runs (${x.seconds.toFixed(1)} s)${x.maskedAs.length > 0 ? `; shows only as known ${x.maskedAs.join(', ')}` : ''}${x.note === undefined ? '; NO NOTE explains it' : `; ${x.note.verdict}`}`;
+}
+
+async function describeFirstNew(r: RunRecord, spec: AblationSpec, shrinkRuns: number): Promise<FirstNew> {
+  const f = r.failure;
+  if (f === undefined) throw new Error('describeFirstNew: the record has no failure');
+  const shrunk = shrinkRuns > 0 ? await shrinkFailure(r, { world: { ablation: spec.ablation }, shrinkRunsMax: shrinkRuns }) : undefined;
+  const shown = shrunk !== undefined && shrunk.token !== f.token ? shrunk : undefined;
+  const token = decodeToken(shown?.token ?? f.token);
+  const e = await explainFailure(token.plan, { acknowledgeFindings: token.acknowledged });
+  return {
+    cell: f.cell,
+    index: r.index,
+    seed: r.seed,
+    code: f.code,
+    invariant: f.invariant,
+    message: f.message,
+    token: f.token,
+    replay: f.replay,
+    commands: f.commands.length,
+    shrunk: shown === undefined ? undefined : { code: shown.code, token: shown.token, replay: shown.replay, commands: shown.commands.length },
+    explanation: e?.text,
+  };
+}
