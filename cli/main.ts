@@ -130,7 +130,7 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .addOption(new Option('--design <id>', 'the design whose barriers are ablated').argParser(parseOne('design', designIds())).default('seed'))
     .option('--seed <seed>', 'root seed (default: a fresh random one, printed first as SEED=…)', parseSeed)
     .option('--scenario <ids>', `comma-separated named scenarios, "default" or "all" (default: ${DEFAULT_SCENARIOS.join(',')})`, parseScenarios)
-    .option('--personality <names>', `comma-separated disk personalities or "all" (default: ext4-ordered); known: ${PERSONALITY_NAMES.join(', ')}`, parsePersonalities)
+    .option('--personality <names>', `comma-separated disk personalities or "all" (default: ${DEFAULT_PERSONALITY}); known: ${PERSONALITY_NAMES.join(', ')}`, parsePersonalities)
     .option('--runs <n>', `runs (seeds) per cell and ablation (default ${DEFAULT_RUNS_PER_CELL}); a caught ablation stops at its first NEW failure`, intIn('--runs', 1, LIMITS.runsPerCellMax))
     .option('--workers <n>', 'worker threads running whole simulations (results identical to serial)', intIn('--workers', 1, LIMITS.workersMax), 1)
     .option('--discovery-runs <n>', `runs per cell that find the fsync call sites (default ${DEFAULT_DISCOVERY_RUNS})`, intIn('--discovery-runs', 1, 1000))

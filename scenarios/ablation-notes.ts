@@ -18,8 +18,8 @@ const NOTES: Readonly<Record<string, Readonly<Record<string, AblationNote>>>> = 
     'fsync src/persist/ab.ts newABPersister': {
       verdict: 'superfluous',
       text:
-        'the startup fsync of the state directory (H6 after pre-creating both A/B slots) makes the slots\' names durable. On ext4-ordered ' +
-        '(and ordered) the first fsync of each slot\'s own write makes its name durable too (a file fsync commits the entry ops that bind ' +
+        'the startup fsync of the state directory (H6 after pre-creating both A/B slots) makes the slots\' names durable. On ext4 (the default), ext4-weak ' +
+        'and ordered the first fsync of each slot\'s own write makes its name durable too (a file fsync commits the entry ops that bind ' +
         'its path, in journal order), and a slot whose name is lost reads as missing, which the load decision treats like the empty ' +
         'pre-created slot. So on the default disk nothing depends on it. It is needed where a file fsync does not make its name durable: ' +
         'see the strict-posix row below.',

@@ -338,7 +338,7 @@ async function search(ctx: SearchContext, run: CapturedRun, at: Capture, kept: R
     notYetIssued,
   });
   const imageWith = (keep: ReadonlySet<number>, t: TornChoiceSpec | undefined): CrashImage => crashImageWith(at.snapshot, keep, t);
-  const allowed = (keep: ReadonlySet<number>, t: TornChoiceSpec | undefined): boolean => keepAllowed(plan.personality, pending, t === undefined ? keep : new Set([...keep, t.seq]));
+  const allowed = (keep: ReadonlySet<number>, t: TornChoiceSpec | undefined): boolean => keepAllowed(at.snapshot, t === undefined ? keep : new Set([...keep, t.seq]));
   const keepAll = (c: Capture): CrashImage => crashImageWith(c.snapshot, new Set(pendingOf(c.snapshot).map((op) => op.seq)));
 
   let culprit: OpRef | undefined;

@@ -20,7 +20,7 @@ import { decodeToken } from '../../scenarios/token.js';
 import type { Personality } from '../../sim/vfs/model.js';
 import { writeFileAtomic } from '../atomic.js';
 import { EXIT, UsageError } from '../errors.js';
-import { DEFAULT_RUNS_PER_CELL, DEFAULT_SCENARIOS, LIMITS } from '../options.js';
+import { DEFAULT_PERSONALITY, DEFAULT_RUNS_PER_CELL, DEFAULT_SCENARIOS, LIMITS } from '../options.js';
 import { prepareDir } from '../outdir.js';
 import type { Io } from '../output.js';
 import { runTasks, type Task } from '../pool.js';
@@ -69,7 +69,7 @@ export async function ablateCommand(o: AblateCommandOptions, io: Io): Promise<nu
   const entry = getDesign(design);
   const seed = o.seed ?? randomBytes(8).toString('hex');
   const scenarios = o.scenario ?? DEFAULT_SCENARIOS;
-  const personalities = o.personality ?? ['ext4-ordered'];
+  const personalities = o.personality ?? [DEFAULT_PERSONALITY];
   const runsPerCell = o.runs ?? DEFAULT_RUNS_PER_CELL;
   const workers = o.workers ?? 1;
   const discoveryRuns = o.discoveryRuns ?? DEFAULT_DISCOVERY_RUNS;

@@ -330,7 +330,7 @@ interface Ext4Write {
  * allowed write kept with probability ½); `bound` ≥ the number of choices.
  */
 function ext4Choices(log: readonly LogEntry[], durable: DurableState, pendingEntries: readonly LogEntry[]): {
-  bound: number; all: (visit: (keep: boolean[]) => void) => void; draw: (rng: Rng) => boolean[];
+  bound: number; all: (visit: (keep: boolean[]) => void) => void; draw: (rng: Rng) => boolean[]; allows: (keep: readonly boolean[]) => boolean;
 } {
   // Committed size per file as the log's durable ops leave it, op by op (durable truncates may wait in the log).
   const committedBytes = new Map<number, number>();
@@ -413,6 +413,24 @@ function ext4Choices(log: readonly LogEntry[], durable: DurableState, pendingEnt
       });
       return keepOf(j, kept);
     },
+    allows: (keep) => {
+      // The journal keeps a prefix of the metadata ops; each write then must, may or must not be kept.
+      let j = 0;
+      while (j < m && keep[metaIdx[j] as number] === true) j++;
+      for (let n = j; n < m; n++) if (keep[metaIdx[n] as number] === true) return false;
+      const kept: boolean[] = [];
+      for (const [i, w] of writes.entries()) {
+        let st: 'must' | 'may' | 'never';
+        try {
+          st = status(w, j, kept);
+        } catch {
+          return false; // a flushed write whose prerequisites this choice dropped
+        }
+        kept[i] = keep[w.index] === true;
+        if ((st === 'must' && !kept[i]) || (st === 'never' && kept[i])) return false;
+      }
+      return true;
+    },
   };
 }
 
@@ -482,10 +500,17 @@ export interface TornChoiceSpec {
 /**
  * Does the personality allow a crash to keep exactly `keep` (seqs) of the pending
  * ops? The same rules the enumeration above follows: ordered = a prefix;
- * ext4-ordered = the entry ops a prefix, data ops any subset; strict-posix = any.
+ * ext4 = the journal keeps a prefix of the metadata ops and each write is kept,
+ * dropped or either as its rules say; ext4-weak = the entry ops a prefix, data ops
+ * any subset; strict-posix = any subset.
  */
-export function keepAllowed(personality: Personality, pending: readonly PendingOp[], keep: ReadonlySet<number>): boolean {
+export function keepAllowed(source: Vfs | CrashSource, keep: ReadonlySet<number>): boolean {
+  const src = source instanceof Vfs ? source.crashSource() : source;
+  const personality = src.personality;
   if (personality === 'strict-posix') return true;
+  const pendingEntries = src.log.filter((e) => !e.durable);
+  if (personality === 'ext4') return ext4Choices(src.log, src.durable, pendingEntries).allows(pendingEntries.map((e) => keep.has(e.op.seq)));
+  const pending = pendingEntries.map((e) => e.op);
   const ordered = personality === 'ordered' ? pending : pending.filter((op) => !isDataOp(op));
   let gap = false;
   for (const op of ordered) {

@@ -35,7 +35,7 @@ function threeRounds(ablation: Ablation | undefined): Plan {
   return planOf({ ...DEFAULT_WORLD, ...(ablation === undefined ? {} : { ablation }) }, { seed: 'p1', nodeIndex: 0, schedule: { kind: 'random' }, commands: [...round, ...round, ...round] });
 }
 
-const CELL: CellSpec = { scenario: 'persist-prune-race', design: 'seed', personality: 'ext4-ordered', faults: 'off' };
+const CELL: CellSpec = { scenario: 'persist-prune-race', design: 'seed', personality: 'ext4', faults: 'off' };
 
 let sitesMemo: Promise<FsyncSite[]> | undefined;
 function sites(): Promise<FsyncSite[]> {
