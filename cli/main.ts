@@ -35,8 +35,14 @@ Exit codes:
        by --time-budget, an explore iteration the workload never reaches
   130  interrupted (SIGINT; 143 for SIGTERM): an incomplete summary was written`;
 
-function buildProgram(io: Io, setCode: (code: number) => void): Command {
+/**
+ * The command line. With `parseOnly`, every action is a no-op: the arguments are
+ * parsed and validated (option values included) and nothing runs — how the docs
+ * test checks that every command the README shows still parses.
+ */
+function buildProgram(io: Io, setCode: (code: number) => void, parseOnly = false): Command {
   const program = new Command('crashsim');
+  const act = <A extends unknown[]>(f: (...a: A) => Promise<void>): ((...a: A) => Promise<void>) => (parseOnly ? async () => undefined : f);
   program
     .description('Deterministic simulation and crash fault-injection harness for the Autobahn availability persistence layer.')
     .version(CRASHSIM_VERSION, '-V, --version')
@@ -72,7 +78,7 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .option('--no-progress', 'no progress bar or progress lines')
     .option('--no-explain', `do not explain new failures (by default the first ${EXPLAINED_FAILURES_MAX} are, by their nearest crash images)`)
     .addHelpText('after', `\nKnown findings (reported as "known", exit 0): ${FINDINGS.map((f) => f.id).join(', ')} (reports/findings.md).${EXIT_HELP}`)
-    .action(async (opts: RunCommandOptions) => setCode(await runCommand(opts, io)));
+    .action(act(async (opts: RunCommandOptions) => setCode(await runCommand(opts, io))));
 
   program
     .command('replay')
@@ -81,7 +87,7 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .option('--trace', 'print the full trace of every incarnation (with source locations)')
     .option('--force', 'if the code changed, run the token\'s plan on the current code anyway and report its verdict')
     .addHelpText('after', `\nA replay whose trace hash differs from the token's is refused (exit 1): the code changed.${EXIT_HELP}`)
-    .action(async (token: string, opts: { trace?: boolean; force?: boolean }) => setCode(await replayCommand(token, opts, io)));
+    .action(act(async (token: string, opts: { trace?: boolean; force?: boolean }) => setCode(await replayCommand(token, opts, io))));
 
   program
     .command('explore')
@@ -90,13 +96,14 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .option('--seed <n>', 'fast-check seed of the scenario draw (default 1; only with --scenario)', intIn('--seed', 0, 2 ** 31 - 1))
     .option('--commands <json>', 'the workload as a JSON array of plan commands')
     .option('--plan <file>', 'the workload as a plan JSON file')
-    .addOption(new Option('--design <id>', 'design').argParser(parseOne('design', designIds())).default('seed'))
-    .addOption(new Option('--personality <name>', 'disk personality').argParser(parsePersonality).default(DEFAULT_PERSONALITY))
-    .addOption(new Option('--torn <mode>', 'torn writes in crash images: off, sector, byte').argParser(parseOne('torn mode', TORN_MODES)).default('off'))
+    // No commander defaults: with --plan, an option not given keeps the plan's value.
+    .addOption(new Option('--design <id>', 'design (default seed, or the plan\'s)').argParser(parseOne('design', designIds())))
+    .addOption(new Option('--personality <name>', `disk personality (default ${DEFAULT_PERSONALITY}, or the plan's)`).argParser(parsePersonality))
+    .addOption(new Option('--torn <mode>', 'torn writes in crash images: off, sector, byte (default off, or the plan\'s)').argParser(parseOne('torn mode', TORN_MODES)))
     .option('--iteration <n>', 'which persist iteration (1-based) to explore', intIn('--iteration', 1, 10_000), 1)
     .option('--json', 'print the report as JSON')
     .addHelpText('after', EXIT_HELP)
-    .action(async (opts: Parameters<typeof exploreCommand>[0]) => setCode(await exploreCommand(opts, io)));
+    .action(act(async (opts: Parameters<typeof exploreCommand>[0]) => setCode(await exploreCommand(opts, io))));
 
   program
     .command('matrix')
@@ -122,7 +129,7 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .option('--out <dir>', 'report directory (default reports/runs/merged-<time>); one that already holds reports is refused, an input directory always')
     .option('--force', 'replace the reports in an existing --out directory (never an input)')
     .addHelpText('after', `\nMissing shards make the result incomplete: exit 4 (1 if a new failure was found).${EXIT_HELP}`)
-    .action(async (dirs: string[], opts: { out?: string; force?: boolean }) => setCode(await mergeCommand(dirs, opts, io)));
+    .action(act(async (dirs: string[], opts: { out?: string; force?: boolean }) => setCode(await mergeCommand(dirs, opts, io))));
 
   program
     .command('ablate')
@@ -145,6 +152,20 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .action(async (opts: AblateCommandOptions) => setCode(await ablateCommand(opts, io)));
 
   return program;
+}
+
+/** Parses `argv` as the command line would, running nothing: undefined when it parses, else the one-line error. */
+export async function parseOnly(argv: readonly string[]): Promise<string | undefined> {
+  const errors: string[] = [];
+  const io: Io = { out: () => undefined, err: (l) => void errors.push(l), isTTY: false };
+  const program = buildProgram(io, () => undefined, true);
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return undefined;
+  } catch (e) {
+    if (e instanceof CommanderError && (e.exitCode === 0 || e.code === 'commander.helpDisplayed' || e.code === 'commander.version')) return undefined;
+    return oneLine(e instanceof Error ? e.message : String(e));
+  }
 }
 
 /** Runs the command line; resolves to the exit code (never rejects). */

@@ -13,6 +13,7 @@ import { parsePlan, PlanError, PLAN_VERSION, type Command, type Plan, type TornM
 import { planFor, scenarioWorld } from '../../scenarios/sweep.js';
 import type { Personality } from '../../sim/vfs/model.js';
 import { describeFsError, EXIT, UsageError } from '../errors.js';
+import { DEFAULT_PERSONALITY } from '../options.js';
 import type { Io } from '../output.js';
 
 /**
@@ -31,9 +32,10 @@ export interface ExploreCommandOptions {
   readonly seed?: number;
   readonly commands?: string;
   readonly plan?: string;
-  readonly design: string;
-  readonly personality: Personality;
-  readonly torn: TornMode;
+  /** unset: seed, or the plan file's */
+  readonly design?: string;
+  readonly personality?: Personality;
+  readonly torn?: TornMode;
   readonly iteration: number;
   readonly json?: boolean;
 }
@@ -42,7 +44,7 @@ function planOf(o: ExploreCommandOptions): { plan: Plan; what: string } {
   const sources = [o.scenario !== undefined, o.commands !== undefined, o.plan !== undefined].filter(Boolean).length;
   if (sources > 1) throw new UsageError('give at most one of --scenario, --commands, --plan');
   if (o.seed !== undefined && o.scenario === undefined) throw new UsageError('--seed picks the draw of a named scenario: give it with --scenario <id> (a --plan or --commands workload has no seed to pick)');
-  const base = { design: o.design, personality: o.personality, torn: o.torn };
+  const base = { design: o.design ?? 'seed', personality: o.personality ?? DEFAULT_PERSONALITY, torn: o.torn ?? 'off' };
   if (o.scenario !== undefined) {
     let sc;
     try {
@@ -71,7 +73,10 @@ function planOf(o: ExploreCommandOptions): { plan: Plan; what: string } {
       throw new UsageError(`${o.plan}: not JSON (${e instanceof Error ? e.message : String(e)}); docs/scenarios.md shows the plan format`);
     }
     try {
-      return { plan: parsePlan(json), what: `plan file ${o.plan}` };
+      const plan = parsePlan(json);
+      // Options given on the command line override the plan's world; the rest is the plan's.
+      const overridden = { ...plan, ...(o.design === undefined ? {} : { design: o.design }), ...(o.personality === undefined ? {} : { personality: o.personality }), ...(o.torn === undefined ? {} : { torn: o.torn }) };
+      return { plan: overridden, what: `plan file ${o.plan}` };
     } catch (e) {
       throw new UsageError(`${o.plan}: ${e instanceof PlanError ? e.message : String(e)}`);
     }
