@@ -6,7 +6,7 @@
 import { InvalidArgumentError } from 'commander';
 import { designIds } from '../scenarios/designs.js';
 import { NAMED_SCENARIOS } from '../scenarios/named.js';
-import { PERSONALITY_NAMES, type FaultMode, type TornMode } from '../scenarios/plan.js';
+import { PERSONALITY_NAMES, TORN_MODE_NAMES, type FaultMode, type TornMode } from '../scenarios/plan.js';
 import { RENAMED_PERSONALITIES, type Personality } from '../sim/vfs/model.js';
 
 export const LIMITS = {
@@ -33,7 +33,7 @@ export const DEFAULT_SCENARIOS: readonly string[] = ['crash-restart', 'model', '
 export const DEFAULT_RUNS_PER_CELL = 300;
 
 export const FAULT_MODES: readonly FaultMode[] = ['off', 'swarm'];
-export const TORN_MODES: readonly TornMode[] = ['off', 'sector', 'byte'];
+export const TORN_MODES: readonly TornMode[] = TORN_MODE_NAMES;
 
 export function intIn(name: string, min: number, max: number): (v: string) => number {
   return (v: string) => {

@@ -101,6 +101,8 @@ export interface Totals {
   readonly steps: number;
   readonly fsOps: number;
   readonly faultsInjected: number;
+  /** runs that armed scripted faults of which none fired (they tested no fault) */
+  readonly runsWithoutFiredFault: number;
   readonly deadEnds: number;
   /** known-finding occurrences (acknowledged violations + runs that stopped at a known finding) */
   readonly knownOccurrences: number;
@@ -335,6 +337,7 @@ export function buildSummary(settings: Settings, records: readonly RunRecord[], 
     steps: sum((c) => c.steps),
     fsOps: sum((c) => c.fsOps),
     faultsInjected: sum((c) => c.faultsInjected),
+    runsWithoutFiredFault: sum((c) => c.runsWithoutFiredFault ?? 0),
     deadEnds: sum((c) => c.deadEnds),
     knownOccurrences,
     knownRuns,

@@ -48,6 +48,9 @@ export interface RunRecord {
   readonly steps: number;
   readonly fsOps: number;
   readonly faultsInjected: number;
+  /** scripted `fault` commands armed, and how many fired (absent in records of older crashsims: 0) */
+  readonly scriptedFaultsArmed?: number;
+  readonly scriptedFaultsFired?: number;
   readonly checks: Partial<Record<InvariantId, number>>;
   readonly acknowledged: Record<string, number>;
   /** known findings looked past: finding id → occurrences */
@@ -79,6 +82,11 @@ export interface CellResult {
   readonly steps: number;
   readonly fsOps: number;
   readonly faultsInjected: number;
+  /** scripted faults armed and fired over all runs */
+  readonly scriptedFaultsArmed: number;
+  readonly scriptedFaultsFired: number;
+  /** runs that armed scripted faults of which none fired: the run tested no fault */
+  readonly runsWithoutFiredFault: number;
   /** checks per invariant over all runs */
   readonly checks: Partial<Record<InvariantId, number>>;
   /** known findings looked past (acknowledged): code → occurrences */
@@ -149,6 +157,8 @@ export async function runOne(cell: CellSpec, index: number, rootSeed: string, op
     steps: r.stats.steps,
     fsOps: r.stats.fsOps,
     faultsInjected: r.stats.faultsInjected,
+    scriptedFaultsArmed: r.stats.scriptedFaultsArmed,
+    scriptedFaultsFired: r.stats.scriptedFaultsFired,
     checks: r.stats.checks,
     acknowledged: r.acknowledged,
     acknowledgedFindings: r.acknowledgedFindings,
@@ -190,7 +200,7 @@ export function aggregate(cells: readonly CellSpec[], records: readonly RunRecor
   for (const cell of cells) {
     const list = (byCell.get(cellKey(cell)) as RunRecord[]).slice().sort((a, b) => a.index - b.index);
     for (let i = 1; i < list.length; i++) if ((list[i] as RunRecord).index === (list[i - 1] as RunRecord).index) throw new RangeError(`run ${(list[i] as RunRecord).index} of ${cellKey(cell)} appears twice`);
-    const acc: CellResult = { cell, runs: 0, passed: 0, crashes: 0, crashImages: 0, steps: 0, fsOps: 0, faultsInjected: 0, checks: {}, acknowledged: {}, acknowledgedFindings: {}, failures: {}, deadEnds: 0 };
+    const acc: CellResult = { cell, runs: 0, passed: 0, crashes: 0, crashImages: 0, steps: 0, fsOps: 0, faultsInjected: 0, scriptedFaultsArmed: 0, scriptedFaultsFired: 0, runsWithoutFiredFault: 0, checks: {}, acknowledged: {}, acknowledgedFindings: {}, failures: {}, deadEnds: 0 };
     const m = acc as { -readonly [K in keyof CellResult]: CellResult[K] };
     const seenCodes = new Set<string>();
     for (const r of list) {
@@ -202,6 +212,9 @@ export function aggregate(cells: readonly CellSpec[], records: readonly RunRecor
       m.steps += r.steps;
       m.fsOps += r.fsOps;
       m.faultsInjected += r.faultsInjected;
+      m.scriptedFaultsArmed += r.scriptedFaultsArmed ?? 0;
+      m.scriptedFaultsFired += r.scriptedFaultsFired ?? 0;
+      if ((r.scriptedFaultsArmed ?? 0) > 0 && (r.scriptedFaultsFired ?? 0) === 0) m.runsWithoutFiredFault++;
       if (r.deadEnd) m.deadEnds++;
       for (const [k, v] of Object.entries(r.checks)) m.checks[k as InvariantId] = (m.checks[k as InvariantId] ?? 0) + (v ?? 0);
       for (const [k, v] of Object.entries(r.acknowledged)) m.acknowledged[k] = (m.acknowledged[k] ?? 0) + v;

@@ -23,7 +23,8 @@ import { createWorld, DeadlockError, LivelockError, SimFailure, type FsOpInfo, t
 import type { StrategyOptions } from '../sim/sched/strategy.js';
 import { ablatedDesign, getDesign, type DesignEntry } from './designs.js';
 import { acknowledger } from './findings.js';
-import { ScriptedFaults, targets } from './faults.js';
+import { fieldCutHints } from './field-cuts.js';
+import { ScriptedFaults, ScriptedFaultState, targets } from './faults.js';
 import { Network } from './network.js';
 import { Oracle, type InvariantId, type Violation } from './oracles/invariants.js';
 import { describeCommand, type Command, type CrashFilter, type Plan } from './plan.js';
@@ -99,6 +100,9 @@ export interface RunStats {
   readonly steps: number;
   readonly fsOps: number;
   readonly faultsInjected: number;
+  /** scripted `fault` commands armed, and how many of them fired (the rest found no matching call) */
+  readonly scriptedFaultsArmed: number;
+  readonly scriptedFaultsFired: number;
   readonly checks: Readonly<Partial<Record<InvariantId, number>>>;
 }
 
@@ -167,6 +171,8 @@ export class Execution {
   /** set when the run cannot go on (a restart failed with an acknowledged finding) */
   deadEnd: string | undefined;
   private faultProfileRng: Rng;
+  /** scripted faults armed and sticky read corruption: kept across restarts and power losses */
+  readonly scriptedState: ScriptedFaultState;
   cur!: Incarnation;
 
   constructor(readonly plan: Plan, readonly opts: ExecOptions) {
@@ -177,6 +183,7 @@ export class Execution {
     this.net = new Network(COMMITTEE_SEED, plan.committeeSize, plan.nodeIndex);
     this.streams = new RandomStreams(plan.seed);
     this.faultProfileRng = this.streams.stream('faults');
+    this.scriptedState = new ScriptedFaultState(this.streams.stream('faults/scripted'));
     this.oracle = new Oracle(this.oracleContext(undefined));
     const ack = opts.acknowledgeFindings ?? [];
     if (ack.length > 0) this.oracle.acknowledge = acknowledger(plan.design, plan.personality, ack);
@@ -212,7 +219,7 @@ export class Execution {
     const index = this.decisions.length;
     const plan = this.plan;
     const faulty = plan.faults === 'swarm' ? new FaultyFs(vfs, drawFaultProfile(this.faultProfileRng), this.streams.stream(`faults/inc${index}`), { enabled: !this.faultsOff, onFault: (e) => this.noteFault(`${e.kind} on ${e.primitive} of ${e.path ?? '(unlinked)'}: ${e.detail}`) }) : undefined;
-    const scripted = new ScriptedFaults(faulty ?? vfs, vfs, (e) => this.noteFault(`${e.kind} of ${e.path ?? '(unlinked)'}: ${e.detail}`));
+    const scripted = new ScriptedFaults(faulty ?? vfs, vfs, (e) => this.noteFault(`${e.kind} of ${e.path ?? '(unlinked)'}: ${e.detail}`), this.scriptedState);
     const world = createWorld({
       seed: `${plan.seed}/inc${index}`,
       fs: scripted,
@@ -681,6 +688,8 @@ export class Execution {
         steps: this.stepsBefore,
         fsOps: this.fsOpsBefore,
         faultsInjected: this.faults,
+        scriptedFaultsArmed: this.scriptedState.armedCount,
+        scriptedFaultsFired: this.scriptedState.firedCount,
         checks: Object.fromEntries(this.oracle.checks),
       },
       traceHash: this.hash.digest('hex').slice(0, 32),
@@ -714,11 +723,23 @@ function closeAllFds(vfs: Vfs): void {
   for (let fd = 0; fd < vfs.options.openFilesMax + 16; fd++) if (vfs.fdInfo(fd) !== undefined) vfs.close(fd);
 }
 
-/** Torn-write enumeration for a plan's torn mode; `cutsPerWriteMax` bounds byte cuts per write. */
+/**
+ * Torn-write enumeration for a plan's torn mode; `cutsPerWriteMax` bounds byte
+ * cuts per write. Every mode also cuts at the protobuf field boundaries of the
+ * file written (scenarios/field-cuts.ts): a file cut between two fields still
+ * parses, with fewer elements.
+ *  - sector: 512-byte sectors are atomic (cuts at sector and field boundaries), old or zero tail;
+ *  - byte: cuts at any byte (sampled), old or zero tail;
+ *  - shorn: a sector half written (one seeded byte cut inside each sector the write
+ *    spans, besides sector and field cuts), the rest of it old — SSDs without
+ *    power-loss protection; never a zero tail.
+ */
 export function tornOptions(mode: Plan['torn'], cutsPerWriteMax: number): CrashImageOptions['torn'] {
   if (mode === 'off') return false;
-  if (mode === 'sector') return { sectorBytes: 512, fills: ['old', 'zero'] };
-  return { sectorBytes: 0, anyByte: true, fills: ['old', 'zero'], cutsPerWriteMax };
+  const hints = { cutHints: fieldCutHints, hintCutsMax: 32 };
+  if (mode === 'sector') return { sectorBytes: 512, fills: ['old', 'zero'], ...hints };
+  if (mode === 'shorn') return { sectorBytes: 512, shorn: true, fills: ['old'], ...hints };
+  return { sectorBytes: 0, anyByte: true, fills: ['old', 'zero'], cutsPerWriteMax, ...hints };
 }
 
 /** The disk every run starts from: an empty, durable state directory. */

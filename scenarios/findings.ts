@@ -67,6 +67,15 @@ export const FINDINGS: readonly Finding[] = [
     title: 'the persist loop busy-spins when a prune empties a lane past its persistence cursor: the wake predicate holds, the batch is empty, nothing moves the cursor',
     foundIn: { scenario: 'torn-targeted', personality: 'ordered', faults: 'off', runsMax: 30 },
   },
+  {
+    id: 'F13',
+    design: 'seed',
+    personalities: ALL,
+    codes: ['I4/delete-at-or-above-appqc'],
+    faults: 'some',
+    title: 'a corrupt read of a CommitQC file at startup (a sticky bit flip) makes the loader skip it, and the cleanup then deletes it although no durable AppQC justifies that: a read error destroys durable data',
+    foundIn: { scenario: 'read-corruption', personality: 'ordered', faults: 'off', runsMax: 150 },
+  },
 ];
 
 function codeMatches(pattern: string, code: string): boolean {

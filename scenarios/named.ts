@@ -105,6 +105,24 @@ const faultRound = (w: WorldSpec, kinds: readonly ('write-eio' | 'write-enospc' 
     .map(({ steady, kind, nth, crash, after, image }) => [{ c: 'fault', kind, nth } as Command, ...steady, ...(crash ? [cmd.crash(after, image)] : [])]);
 
 /**
+ * Read corruption where reads happen: normal operation (with or without a power
+ * loss), then a sticky flip armed for one of the next startup's first reads
+ * (seed reads its files only at startup). The fault survives the restart, so
+ * the restarted node's loader reads the flipped byte; the scenario ends with a
+ * restart and steps for its startup (the liveness phase disarms every fault).
+ */
+const readCorruptionRound = (w: WorldSpec): fc.Arbitrary<Command[]> =>
+  fc
+    .record({
+      steady: steadyRound(w),
+      crash: fc.option(fc.record({ after: fc.integer({ min: 0, max: 60 }), image: fc.nat({ max: 4095 }) }), { nil: undefined }),
+      nth: fc.nat({ max: 3 }),
+      target: fc.constantFrom('blocks' as const, 'blocks' as const, 'any' as const, 'commitqcs' as const, 'ab' as const),
+    })
+    // A startup reads two A/B slots (often one holds data) and few CommitQC files: aim at the first read of those.
+    .map(({ steady, crash, nth, target }) => [...steady, ...(crash === undefined ? [] : [cmd.crash(crash.after, crash.image)]), { c: 'fault', kind: 'read-corruption', nth: target === 'ab' || target === 'commitqcs' ? 0 : nth, target } as Command]);
+
+/**
  * Long haul: many rounds so CommitQC indices and block numbers pass 10 (file
  * names then sort differently from numbers: `10.pb` < `2.pb`), then a power loss
  * in the middle of the deletions that follow the last AppQC.
@@ -132,9 +150,11 @@ export const NAMED_SCENARIOS: readonly NamedScenario[] = [
   { id: 'recovery-crash', summary: 'power loss during recovery, repeatedly', world: {}, arb: (w) => rounds(w, recoveryCrashRound(w), 1, 3) },
   { id: 'write-errors', summary: 'write and fsync errors (EIO, ENOSPC, short writes, fsync failure)', world: { scriptedFaults: true }, arb: (w) => rounds(w, faultRound(w, ['write-eio', 'write-enospc', 'short-write', 'fsync-fail']), 1, 4) },
   { id: 'ab-write-errors', summary: 'the A/B file\'s writes fail (short write then an error, or an error alone)', world: { scriptedFaults: true }, arb: (w) => rounds(w, abFaultRound(w), 1, 4) },
-  { id: 'read-corruption', summary: 'sticky bit flips on read, then restarts', world: { scriptedFaults: true }, arb: (w) => rounds(w, faultRound(w, ['read-corruption']), 1, 4).map((p) => ({ ...p, commands: [...p.commands, { c: 'restart' } as Command] })) },
+  { id: 'read-corruption', summary: 'sticky bit flips (byte and bit from the seed) armed for the reads of the next restart', world: { scriptedFaults: true }, arb: (w) => rounds(w, readCorruptionRound(w), 1, 4).map((p) => ({ ...p, commands: [...p.commands, { c: 'restart' } as Command, cmd.run(400)] })) },
   { id: 'torn-writes', summary: 'power loss with torn writes at 512-byte sectors', world: { torn: 'sector' }, arb: (w) => rounds(w, crashRound(w), 1, 5) },
   { id: 'torn-writes-byte', summary: 'power loss with writes torn at any byte', world: { torn: 'byte' }, arb: (w) => rounds(w, crashRound(w), 1, 5) },
+  { id: 'torn-writes-shorn', summary: 'power loss with shorn writes: a sector half written, the rest old (SSDs without power-loss protection)', world: { torn: 'shorn' }, arb: (w) => rounds(w, crashRound(w), 1, 5) },
+  { id: 'committee-10', summary: 'a 10-node committee (files span several sectors): power loss right before an fsync, torn at sector and protobuf field boundaries', world: { committeeSize: 10, torn: 'sector' }, arb: (w) => rounds(w, tornTargetRound(w), 1, 3) },
   { id: 'torn-targeted', summary: 'power loss right before the fsync of an A/B, CommitQC or block write, torn at any byte (old or zero tail)', world: { torn: 'byte' }, arb: (w) => rounds(w, tornTargetRound(w), 1, 4) },
   { id: 'long-haul', summary: 'many rounds (indices and block numbers past 10), then a power loss among the deletions', world: {}, arb: (w) => longHaul(w) },
   { id: 'swarm-faults', summary: 'per-seed random fault profiles (swarm testing) with crashes', world: { faults: 'swarm' }, arb: (w) => rounds(w, crashRound(w), 1, 5) },

@@ -26,8 +26,9 @@ export type ScheduleSpec =
 /** Random faults drawn per seed by the fault layer, or none. */
 export type FaultMode = 'off' | 'swarm';
 
-/** Torn writes in crash images: none, at 512-byte sectors, or at any byte. */
-export type TornMode = 'off' | 'sector' | 'byte';
+/** Torn writes in crash images: none, at 512-byte sectors, at any byte, or shorn inside sectors (scenarios/execute.ts tornOptions). */
+export type TornMode = 'off' | 'sector' | 'byte' | 'shorn';
+export const TORN_MODE_NAMES: readonly TornMode[] = ['off', 'sector', 'byte', 'shorn'];
 
 /** Which fs primitives a targeted crash point counts. */
 export type CrashPrimitive = 'write' | 'fsync' | 'unlink' | 'open' | 'close';
@@ -232,7 +233,7 @@ export function parsePlan(v: Json): Plan {
     design: str(o['design'], 'plan.design', 100),
     personality: personalityOf(o['personality']),
     faults: oneOf(o['faults'], 'plan.faults', ['off', 'swarm'] as const),
-    torn: oneOf(o['torn'], 'plan.torn', ['off', 'sector', 'byte'] as const),
+    torn: oneOf(o['torn'], 'plan.torn', TORN_MODE_NAMES),
     committeeSize,
     nodeIndex: int(o['nodeIndex'], 'plan.nodeIndex', 0, committeeSize - 1),
     seed: str(o['seed'], 'plan.seed', PLAN_LIMITS.seedCharsMax),

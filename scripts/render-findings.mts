@@ -55,6 +55,7 @@ shows (measured by the crash suite on each; \`all\` = all four).
 | F10 | I5 | all | a failed or torn write | a torn first write of the A/B file beside the still-empty other slot: the node never restarts |
 | F11 | I5 | all | no (a torn write) | a torn A/B write with a zero tail parses as a wrapper, its payload does not, and there is no fallback to the valid slot |
 | F12 | liveness | all | no | the persist loop busy-spins forever when a prune empties a lane past its persistence cursor |
+| F13 | I4 | all | read corruption | a corrupt read of a CommitQC file at startup: the node deletes CommitQC files its durable AppQC does not justify |
 
 F1, F2, F4, F5, F6 and F9 break even on the \`ordered\` disk: they are ordering bugs of the
 design, not disk-model subtleties.
@@ -239,6 +240,19 @@ ${steps('F11')}
 * **Shrunk counterexample** (${count('F12')} commands):
 ${steps('F12')}
 * **Replay:** \`${replay('F12')}\`
+
+## F13 — a corrupt read at startup deletes durable CommitQC files (I4, with read corruption)
+
+* **Design / disk / faults:** seed · all personalities · a read fault (sticky bit flip, byte
+  and bit from the seed) on a CommitQC file, read by the restarted node's loader.
+* **What happens:** one read of \`commitqcs/<i>.pb\` returns a flipped bit. The loader logs
+  \`skipping corrupt commitqc file\` and goes on without it, so the node's CommitQC queue
+  starts after that index; its cleanup (\`deleteBefore\`) then removes the skipped file,
+  although no durable AppQC justifies deleting it (I4). A transient or latent read error
+  becomes the loss of durable data: nothing checksums the file or re-reads it.
+* **Shrunk counterexample** (${count('F13')} commands):
+${steps('F13')}
+* **Replay:** \`${replay('F13')}\`
 
 ---
 

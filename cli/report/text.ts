@@ -28,7 +28,7 @@ export function renderSummaryTable(s: Summary): string[] {
   const t = s.totals;
   const lines = table(head, rows, right);
   lines.push('');
-  lines.push(`runs ${fmtInt(t.runs)} (${fmtInt(t.passed)} passed) · crash points ${fmtInt(t.crashPoints)} · crash images ${fmtInt(t.crashImages)} · invariant checks ${fmtInt(t.invariantChecks)} · fs ops ${fmtInt(t.fsOps)} · faults injected ${fmtInt(t.faultsInjected)}`);
+  lines.push(`runs ${fmtInt(t.runs)} (${fmtInt(t.passed)} passed) · crash points ${fmtInt(t.crashPoints)} · crash images ${fmtInt(t.crashImages)} · invariant checks ${fmtInt(t.invariantChecks)} · fs ops ${fmtInt(t.fsOps)} · faults injected ${fmtInt(t.faultsInjected)}${(t.runsWithoutFiredFault ?? 0) > 0 ? ` (${fmtInt(t.runsWithoutFiredFault)} run(s) armed a fault that never fired)` : ''}`);
   const inv = s.invariants.filter((i) => i.checks > 0 || i.status !== 'unchecked');
   lines.push(`invariants: ${inv.map((i) => `${i.id} ${i.status === 'held' ? 'held' : i.status === 'known' ? `known(${i.findings.join(',')})` : i.status === 'broken' ? 'BROKEN' : 'unchecked'}`).join(', ')}`);
   lines.push(`findings: ${s.verdict.knownFindings.length === 0 ? 'no known finding seen' : `known ${s.verdict.knownFindings.join(', ')} (in ${fmtInt(t.knownRuns)} of ${fmtInt(t.runs)} runs, ${fmtInt(t.knownOccurrences)} occurrences)`}; new: ${t.newFailures === 0 ? 'none' : `${fmtInt(t.newFailures)} run(s)`}`);

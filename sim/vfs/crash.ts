@@ -19,8 +19,11 @@
  *    [off, c) of W written, [c, end) left `old` (file grows only to c), `zero` or
  *    `garbage` (file grows to end; seeded bytes). Cut points: sector boundaries
  *    strictly inside W (every `sectorBytes`), or every byte inside W
- *    (`anyByte`), and, for zero/garbage, W's start (size grew, no data landed).
- *    Off by default.
+ *    (`anyByte`), and, for zero/garbage, W's start (size grew, no data landed);
+ *    plus `shorn` cuts (one seeded byte offset strictly inside each sector W
+ *    spans: a sector half written, as on SSDs without power-loss protection)
+ *    and the caller's `cutHints` (e.g. protobuf field boundaries: sim/ knows no
+ *    file format). Off by default.
  * Candidates are deduplicated by a SHA-256 Merkle hash of the resulting tree
  * (model.ts `stateHash`, the same value as `imageHash` of the image); the report
  * counts candidates and distinct states per kind and in total, and lists the
@@ -45,6 +48,16 @@ export interface TornOptions {
   readonly fills?: readonly TornFill[];
   /** Interior cut points per write; beyond, a seeded sample of this many. Default 16. */
   readonly cutsPerWriteMax?: number;
+  /** Also one seeded byte cut strictly inside each sector the write spans (shorn writes). Default false. */
+  readonly shorn?: boolean;
+  /**
+   * Extra cut points for a write (absolute file offsets; those strictly inside
+   * the write count), kept besides the uniform ones; beyond `hintCutsMax` per
+   * write, a seeded sample. For structure-aware tears (scenarios/field-cuts.ts).
+   */
+  readonly cutHints?: (write: { readonly path: string; readonly offsetBytes: number; readonly bytes: Uint8Array }) => readonly number[];
+  /** Hinted cut points per write; beyond, a seeded sample of this many. Default 32. */
+  readonly hintCutsMax?: number;
 }
 
 export interface CrashImageOptions {
@@ -131,7 +144,11 @@ function resolve(o: CrashImageOptions): Resolved {
       anyByte: o.torn.anyByte ?? false,
       fills,
       cutsPerWriteMax: int('torn.cutsPerWriteMax', o.torn.cutsPerWriteMax, 16, 1),
+      shorn: o.torn.shorn ?? false,
+      cutHints: o.torn.cutHints ?? (() => []),
+      hintCutsMax: int('torn.hintCutsMax', o.torn.hintCutsMax, 32, 0),
     };
+    if (torn.shorn && torn.sectorBytes === 0) throw new RangeError('crashImages: torn.shorn needs torn.sectorBytes > 0');
   }
   return {
     prefixes: o.prefixes ?? true,
@@ -453,8 +470,20 @@ function interiorCuts(op: WriteOp, t: Required<TornOptions>, r: Resolved): numbe
   } else {
     cuts = [];
   }
-  if (cuts.length <= t.cutsPerWriteMax) return cuts;
-  return sampleSorted(needRng(r, 'sample torn cut points'), 0, cuts.length, t.cutsPerWriteMax).map((i) => cuts[i] as number);
+  if (cuts.length > t.cutsPerWriteMax) cuts = sampleSorted(needRng(r, 'sample torn cut points'), 0, cuts.length, t.cutsPerWriteMax).map((i) => cuts[i] as number);
+  const extra: number[] = [];
+  if (t.shorn) {
+    // One byte cut inside each sector's part of the write (parts of one byte cannot tear).
+    for (let s = Math.floor(start / t.sectorBytes) * t.sectorBytes; s < end; s += t.sectorBytes) {
+      const lo = Math.max(s, start);
+      const hi = Math.min(s + t.sectorBytes, end);
+      if (hi - lo >= 2) extra.push(lo + 1 + needRng(r, 'draw shorn cut points').int(hi - lo - 1));
+    }
+  }
+  const hints = [...new Set(t.cutHints(op))].filter((c) => Number.isSafeInteger(c) && c > start && c < end).sort((a, b) => a - b);
+  extra.push(...(hints.length <= t.hintCutsMax ? hints : sampleSorted(needRng(r, 'sample hinted cut points'), 0, hints.length, t.hintCutsMax).map((i) => hints[i] as number)));
+  if (extra.length === 0) return cuts;
+  return [...new Set([...cuts, ...extra])].sort((a, b) => a - b);
 }
 
 function applyTorn(overlay: Overlay, op: WriteOp, torn: TornChoice): void {

@@ -660,6 +660,16 @@ export class Vfs implements SyncFs, PositionalFs, TruncatingFs {
     };
   }
 
+  /** `path` normalised as the VFS reports it (`/a/./b/` → `/a/b`); the input itself if it cannot be resolved. */
+  normalPath(path: string): string {
+    try {
+      return this.lookup(path, 'stat').path;
+    } catch (e) {
+      if (e instanceof FsError) return path;
+      throw e;
+    }
+  }
+
   /** The inode `path` names now, or undefined (no such path, or a bad one). */
   inodeOf(path: string): InodeId | undefined {
     try {

@@ -32,14 +32,15 @@ function table(personality: Personality, r: CampaignResult): string {
     '',
     `root seed \`${ROOT_SEED}\`, ${RUNS_PER_SCENARIO} runs per scenario; known findings are looked past and counted.`,
     '',
-    '| scenario | faults | runs | passed | crash points | crash images | fs ops | known findings seen | new failures | invariants checked (checks) |',
-    '|---|---|---|---|---|---|---|---|---|---|',
+    '| scenario | faults | runs | passed | crash points | crash images | fs ops | scripted faults fired/armed (runs none fired) | known findings seen | new failures | invariants checked (checks) |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const c of r.cells) {
     const checks = ids.filter((id) => (c.checks[id] ?? 0) > 0).map((id) => `${id} ${c.checks[id]}`).join(', ');
     const known = Object.entries(c.acknowledged).map(([k, v]) => `${k} ×${v}`).join('<br>') || '—';
     const fails = Object.entries(c.failures).map(([k, v]) => `${k} ×${v}`).join('<br>') || '—';
-    lines.push(`| ${c.cell.scenario} | ${c.cell.faults} | ${c.runs} | ${c.passed} | ${c.crashes} | ${c.crashImages} | ${c.fsOps} | ${known} | ${fails} | ${checks} |`);
+    const scripted = c.scriptedFaultsArmed === 0 ? '—' : `${c.scriptedFaultsFired}/${c.scriptedFaultsArmed} (${c.runsWithoutFiredFault})`;
+    lines.push(`| ${c.cell.scenario} | ${c.cell.faults} | ${c.runs} | ${c.passed} | ${c.crashes} | ${c.crashImages} | ${c.fsOps} | ${scripted} | ${known} | ${fails} | ${checks} |`);
   }
   const brokenHere = (id: InvariantId): boolean => r.cells.some((c: CellResult) => [...Object.keys(c.failures), ...Object.keys(c.acknowledged)].some((k) => k.startsWith(`${id}/`)));
   const checked = (id: InvariantId): boolean => r.cells.some((c: CellResult) => (c.checks[id] ?? 0) > 0);
