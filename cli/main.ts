@@ -12,7 +12,7 @@ import { NAMED_SCENARIOS } from '../scenarios/named.js';
 import { FINDINGS } from '../scenarios/findings.js';
 import { TOKEN_SHAPE } from '../scenarios/token.js';
 import { PERSONALITY_NAMES } from '../scenarios/plan.js';
-import { ablateCommand, DEFAULT_DISCOVERY_RUNS, type AblateCommandOptions } from './commands/ablate.js';
+import { ablateCommand, DEFAULT_DISCOVERY_RUNS, DEFAULT_RECHECK_RUNS, type AblateCommandOptions } from './commands/ablate.js';
 import { exploreCommand } from './commands/explore.js';
 import { matrixCommand, parseProfiles, type MatrixCommandOptions, MATRIX_SEED, DEFAULT_VERDICTS_FILE } from './commands/matrix.js';
 import { FAULT_PROFILES, MATRIX_RUNS_DEFAULT, matrixDesigns } from '../scenarios/matrix.js';
@@ -147,6 +147,8 @@ function buildProgram(io: Io, setCode: (code: number) => void, parseOnly = false
     .option('--no-baseline', 'skip the unablated sweep (it shows which known findings an ablation makes more frequent)')
     .option('--out <dir>', 'report directory (default reports/runs/ablate-<time>-<seed>)')
     .option('--doc <file>', 'also write the markdown table to this file (docs/ablation.md for design seed)')
+    .option('--recheck <personalities>', 'run each ablation the suite does not catch again on these disk personalities (is the barrier needed there?)', parsePersonalities)
+    .option('--recheck-runs <n>', `runs per cell of a recheck (default ${DEFAULT_RECHECK_RUNS})`, intIn('--recheck-runs', 1, LIMITS.runsPerCellMax))
     .option('--force', 'replace reports already in --out')
     .addHelpText('after', `\nExit codes:\n  0  every ablation caught, or not caught with a note that says why (scenarios/ablation-notes.ts)\n  1  an ablation the suite does not notice and no note explains\n  2  usage or input error (one line on stderr)\n  3  crashsim itself failed`)
     .action(async (opts: AblateCommandOptions) => setCode(await ablateCommand(opts, io)));

@@ -21,6 +21,7 @@ import { callSiteDetails } from './sites.js';
 import { planFor, scenarioWorld } from './sweep.js';
 import { cellKey, seedOf, type CellSpec } from './campaign.js';
 import { swapCandidates } from './write-groups.js';
+import type { Personality } from '../sim/vfs/model.js';
 
 /** An fsync call site seen in the trace. */
 export interface FsyncSite {
@@ -153,6 +154,18 @@ export interface AblationOutcome {
   /** known findings met far more often than without the ablation: the classification takes it for them */
   readonly maskedAs: readonly string[];
   readonly note: AblationNote | undefined;
+  /** not caught: the same ablation on other disk personalities (is the barrier needed there?) */
+  readonly rechecks: readonly Recheck[];
+}
+
+/** An uncaught ablation run again on another personality: caught there (the code and its replay) or not. */
+export interface Recheck {
+  readonly personality: Personality;
+  readonly status: 'caught' | 'not-caught';
+  readonly runs: number;
+  readonly code: string | undefined;
+  readonly cell: string | undefined;
+  readonly replay: string | undefined;
 }
 
 /**

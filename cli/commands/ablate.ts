@@ -11,7 +11,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { ablationsOf, discoverFsyncSites, maskingFindings, type AblationOutcome, type AblationSpec, type FirstNew, type FsyncSite } from '../../scenarios/ablation.js';
+import { ablationsOf, discoverFsyncSites, maskingFindings, type AblationOutcome, type AblationSpec, type FirstNew, type FsyncSite, type Recheck } from '../../scenarios/ablation.js';
 import { noteFor } from '../../scenarios/ablation-notes.js';
 import { shrinkFailure, type CellSpec, type RunRecord } from '../../scenarios/campaign.js';
 import { getDesign } from '../../scenarios/designs.js';
@@ -44,7 +44,12 @@ export interface AblateCommandOptions {
   readonly doc?: string;
   readonly progress?: boolean;
   readonly force?: boolean;
+  /** personalities an uncaught ablation is run on as well (is the barrier needed there?) */
+  readonly recheck?: readonly Personality[];
+  readonly recheckRuns?: number;
 }
+
+export const DEFAULT_RECHECK_RUNS = 50;
 
 export const DEFAULT_DISCOVERY_RUNS = 3;
 
@@ -75,6 +80,8 @@ export async function ablateCommand(o: AblateCommandOptions, io: Io): Promise<nu
   const discoveryRuns = o.discoveryRuns ?? DEFAULT_DISCOVERY_RUNS;
   const shrinkRuns = o.shrink === false ? 0 : (o.shrinkRuns ?? 150);
   const baseline = o.baseline !== false;
+  const recheck = o.recheck ?? [];
+  const recheckRuns = o.recheckRuns ?? DEFAULT_RECHECK_RUNS;
   const cells: CellSpec[] = [];
   for (const scenario of scenarios) for (const personality of personalities) cells.push({ scenario, design, personality, faults: 'off' });
   if (cells.length * runsPerCell > LIMITS.runsTotalMax) throw new UsageError(`${cells.length * runsPerCell} runs per ablation exceed the limit of ${LIMITS.runsTotalMax}: use fewer --runs`);
@@ -82,8 +89,9 @@ export async function ablateCommand(o: AblateCommandOptions, io: Io): Promise<nu
   prepareDir(outDir, 'reports', { option: '--out', refuseReports: true, force: o.force });
 
   io.out(`SEED=${seed}`);
-  io.out(`crashsim ablate: design=${design} scenarios=${scenarios.join(',')} personality=${personalities.join(',')} runs=${runsPerCell}/cell workers=${workers} discovery-runs=${discoveryRuns}/cell shrink=${shrinkRuns > 0 ? shrinkRuns : 'no'} baseline=${baseline ? 'yes' : 'no'}${o.only === undefined ? '' : ` only=${o.only.join(',')}`} out=${outDir}`);
-  io.out(`repeat: npx crashsim ablate --seed ${seed} --design ${design} --scenario ${scenarios.join(',')} --personality ${personalities.join(',')} --runs ${runsPerCell} --discovery-runs ${discoveryRuns}${o.only === undefined ? '' : ` --only ${o.only.join(',')}`}`);
+  const recheckText = recheck.length === 0 ? '' : ` recheck=${recheck.join(',')}×${recheckRuns}/cell`;
+  io.out(`crashsim ablate: design=${design} scenarios=${scenarios.join(',')} personality=${personalities.join(',')} runs=${runsPerCell}/cell workers=${workers} discovery-runs=${discoveryRuns}/cell shrink=${shrinkRuns > 0 ? shrinkRuns : 'no'} baseline=${baseline ? 'yes' : 'no'}${recheckText}${o.only === undefined ? '' : ` only=${o.only.join(',')}`} out=${outDir}`);
+  io.out(`repeat: npx crashsim ablate --seed ${seed} --design ${design} --scenario ${scenarios.join(',')} --personality ${personalities.join(',')} --runs ${runsPerCell} --discovery-runs ${discoveryRuns}${recheck.length === 0 ? '' : ` --recheck ${recheck.join(',')} --recheck-runs ${recheckRuns}`}${o.only === undefined ? '' : ` --only ${o.only.join(',')}`}`);
 
   // 1. The barriers: fsync call sites seen in the trace, adjacent write groups of the persist loop.
   const tDiscovery = performance.now();
@@ -101,12 +109,7 @@ export async function ablateCommand(o: AblateCommandOptions, io: Io): Promise<nu
   }
   io.out(`ablations: ${specs.length} (${specs.filter((s) => s.ablation.kind === 'fsync').length} fsync sites, ${specs.filter((s) => s.ablation.kind === 'swap').length} swaps of adjacent write groups)`);
 
-  const tasksOf = (spec: AblationSpec | undefined): Task[] => {
-    const tasks: Task[] = [];
-    // Index-major, like crashsim run: every cell gets its first runs first.
-    for (let index = 0; index < runsPerCell; index++) for (const cell of cells) tasks.push({ cell, index, acknowledgeFindings: undefined, ...(spec === undefined ? {} : { ablation: spec.ablation }) });
-    return tasks;
-  };
+  const tasksOf = (spec: AblationSpec | undefined): Task[] => tasksFor(spec, cells, runsPerCell);
 
   // 2. The unablated sweep: how often each known finding shows without any ablation.
   let baselineSeen: Record<string, number> | undefined;
@@ -124,37 +127,31 @@ export async function ablateCommand(o: AblateCommandOptions, io: Io): Promise<nu
   // 3. Each ablation until its first NEW failure, or through the whole budget.
   const outcomes: AblationOutcome[] = [];
   for (const [i, spec] of specs.entries()) {
-    const t = performance.now();
-    const tasks = tasksOf(spec);
-    let foundNew = false;
-    const records = await runTasks(tasks, {
-      workers,
-      rootSeed: seed,
-      onRecord: (r) => {
-        if (r.failure !== undefined && r.failure.finding === undefined) foundNew = true;
-      },
-      shouldStop: () => foundNew,
-    });
-    const seconds = (performance.now() - t) / 1000;
-    // Every task before the first NEW one has run (tasks are handed out in order): the first is deterministic.
-    const position = new Map(tasks.map((task, j) => [`${task.cell.scenario}/${task.cell.personality}/${task.index}`, j]));
-    const posOf = (r: RunRecord): number => position.get(`${r.cell.scenario}/${r.cell.personality}/${r.index}`) ?? Number.MAX_SAFE_INTEGER;
-    const fresh = records.filter((r) => r.failure !== undefined && r.failure.finding === undefined).sort((a, b) => posOf(a) - posOf(b))[0];
+    const sw = await sweepUntilNew(tasksOf(spec), workers, seed);
     const site = spec.ablation.kind === 'fsync' ? sites.find((s) => s.id === (spec.ablation as { site: string }).site) : undefined;
-    const counted = fresh === undefined ? records : records.filter((r) => posOf(r) <= posOf(fresh));
-    const knownSeen = knownOf(counted);
+    const knownSeen = knownOf(sw.counted);
     let firstNew: FirstNew | undefined;
-    if (fresh !== undefined) firstNew = await describeFirstNew(fresh, spec, shrinkRuns);
+    if (sw.fresh !== undefined) firstNew = await describeFirstNew(sw.fresh, spec, shrinkRuns);
+    // Not caught on the suite's disk: is the barrier needed on another one?
+    const rechecks: Recheck[] = [];
+    if (sw.fresh === undefined) {
+      for (const personality of recheck) {
+        const rc = await sweepUntilNew(tasksFor(spec, scenarios.map((scenario) => ({ scenario, design, personality, faults: 'off' as const })), recheckRuns), workers, seed);
+        const f = rc.fresh?.failure;
+        rechecks.push({ personality, status: f === undefined ? 'not-caught' : 'caught', runs: rc.counted.length, code: f?.code, cell: f?.cell, replay: f?.replay });
+      }
+    }
     const outcome: AblationOutcome = {
       spec,
-      status: fresh === undefined ? 'not-caught' : 'caught',
-      runs: counted.length,
-      runsToFirstNew: fresh === undefined ? undefined : posOf(fresh) + 1,
-      seconds,
+      status: sw.fresh === undefined ? 'not-caught' : 'caught',
+      runs: sw.counted.length,
+      runsToFirstNew: sw.fresh === undefined ? undefined : sw.counted.length,
+      seconds: sw.seconds,
       firstNew,
       knownSeen,
-      maskedAs: fresh === undefined ? maskingFindings(knownSeen, counted.length, baselineSeen, baselineRuns) : [],
-      note: fresh === undefined ? noteFor(design, spec, site) : undefined,
+      maskedAs: sw.fresh === undefined ? maskingFindings(knownSeen, sw.counted.length, baselineSeen, baselineRuns) : [],
+      note: sw.fresh === undefined ? noteFor(design, spec, site) : undefined,
+      rechecks,
     };
     outcomes.push(outcome);
     io.out(progressLine(i + 1, specs.length, outcome, site));
@@ -163,7 +160,7 @@ export async function ablateCommand(o: AblateCommandOptions, io: Io): Promise<nu
   const report: AblationReport = {
     kind: ABLATION_KIND,
     schemaVersion: ABLATION_SCHEMA_VERSION,
-    settings: { design, seed, scenarios, personalities, runsPerCell, discoveryRuns, shrinkRuns, baseline },
+    settings: { design, seed, scenarios, personalities, runsPerCell, discoveryRuns, shrinkRuns, baseline, recheck, recheckRuns },
     sites,
     writeGroups: groups,
     baseline: baselineSeen === undefined ? undefined : { runs: baselineRuns, newFailures: baselineNew, knownSeen: baselineSeen },
@@ -187,10 +184,41 @@ export async function ablateCommand(o: AblateCommandOptions, io: Io): Promise<nu
   return unexplained.length > 0 ? EXIT.failed : EXIT.ok;
 }
 
+/** Every run of `cells` with `spec` (none: the unablated sweep), index-major like crashsim run: every cell gets its first runs first. */
+function tasksFor(spec: AblationSpec | undefined, cells: readonly CellSpec[], runsPerCell: number): Task[] {
+  const tasks: Task[] = [];
+  for (let index = 0; index < runsPerCell; index++) for (const cell of cells) tasks.push({ cell, index, acknowledgeFindings: undefined, ...(spec === undefined ? {} : { ablation: spec.ablation }) });
+  return tasks;
+}
+
+/**
+ * Runs `tasks` until the first NEW failure. Tasks are handed out in order, so every
+ * task before the first NEW one has run: which one is first does not depend on the
+ * number of workers. `counted`: the runs up to and including it (all, if none).
+ */
+async function sweepUntilNew(tasks: readonly Task[], workers: number, rootSeed: string): Promise<{ fresh: RunRecord | undefined; counted: RunRecord[]; seconds: number }> {
+  const t = performance.now();
+  let foundNew = false;
+  const records = await runTasks(tasks, {
+    workers,
+    rootSeed,
+    onRecord: (r) => {
+      if (r.failure !== undefined && r.failure.finding === undefined) foundNew = true;
+    },
+    shouldStop: () => foundNew,
+  });
+  const position = new Map(tasks.map((task, j) => [`${task.cell.scenario}/${task.cell.personality}/${task.index}`, j]));
+  const posOf = (r: RunRecord): number => position.get(`${r.cell.scenario}/${r.cell.personality}/${r.index}`) ?? Number.MAX_SAFE_INTEGER;
+  const fresh = records.filter((r) => r.failure !== undefined && r.failure.finding === undefined).sort((a, b) => posOf(a) - posOf(b))[0];
+  const counted = (fresh === undefined ? records : records.filter((r) => posOf(r) <= posOf(fresh))).sort((a, b) => posOf(a) - posOf(b));
+  return { fresh, counted, seconds: (performance.now() - t) / 1000 };
+}
+
 function progressLine(n: number, total: number, x: AblationOutcome, site: FsyncSite | undefined): string {
   const head = `[${n}/${total}] ${x.spec.id}${site !== undefined && site.fn !== '' ? ` (${site.fn})` : ''}:`;
   if (x.firstNew !== undefined) return `${head} CAUGHT after ${x.runsToFirstNew ?? '?'} run(s) (${x.seconds.toFixed(1)} s): ${x.firstNew.code} in ${x.firstNew.cell}`;
-  return `${head} not caught in ${x.runs} runs (${x.seconds.toFixed(1)} s)${x.maskedAs.length > 0 ? `; shows only as known ${x.maskedAs.join(', ')}` : ''}${x.note === undefined ? '; NO NOTE explains it' : `; ${x.note.verdict}`}`;
+  const elsewhere = x.rechecks.map((r) => `; on ${r.personality}: ${r.status === 'caught' ? `CAUGHT (${r.code ?? ''})` : `not caught in ${r.runs} runs`}`).join('');
+  return `${head} not caught in ${x.runs} runs (${x.seconds.toFixed(1)} s)${x.maskedAs.length > 0 ? `; shows only as known ${x.maskedAs.join(', ')}` : ''}${elsewhere}${x.note === undefined ? '; NO NOTE explains it' : `; ${x.note.verdict}`}`;
 }
 
 async function describeFirstNew(r: RunRecord, spec: AblationSpec, shrinkRuns: number): Promise<FirstNew> {

@@ -22,6 +22,8 @@ export interface AblationReport {
     readonly discoveryRuns: number;
     readonly shrinkRuns: number;
     readonly baseline: boolean;
+    readonly recheck: readonly Personality[];
+    readonly recheckRuns: number;
   };
   readonly sites: readonly FsyncSite[];
   /** per persist task: its write groups in order */
@@ -45,7 +47,12 @@ function verdictText(x: AblationOutcome): string {
 function howText(x: AblationOutcome): string {
   const f = x.firstNew;
   if (f !== undefined) return `${f.code} in ${f.cell}, run ${f.index}`;
-  return x.maskedAs.length > 0 ? `shows only as known ${x.maskedAs.join(', ')}` : 'no invariant broke beyond the known findings';
+  const base = x.maskedAs.length > 0 ? `shows only as known ${x.maskedAs.join(', ')}` : 'no invariant broke beyond the known findings';
+  return base + x.rechecks.map((r) => `; on ${r.personality}: ${r.status === 'caught' ? `caught (${r.code ?? ''})` : `not caught either (${r.runs} runs)`}`).join('');
+}
+
+function recheckLines(x: AblationOutcome): string[] {
+  return x.rechecks.map((r) => (r.status === 'caught' ? `on ${r.personality}: caught — ${r.code ?? ''} in ${r.cell ?? ''}; replay: ${r.replay ?? ''}` : `on ${r.personality}: not caught either in ${r.runs} runs`));
 }
 
 function replayOf(x: AblationOutcome): string | undefined {
@@ -71,6 +78,7 @@ export function renderAblationText(r: AblationReport): string[] {
       out.push(`    ${replayOf(x) ?? ''}`);
     } else {
       out.push(`    known findings met: ${seenText(x.knownSeen)}${r.baseline === undefined ? '' : ` (unablated: ${seenText(r.baseline.knownSeen)})`}`);
+      for (const l of recheckLines(x)) out.push(`    ${l}`);
       out.push(x.note === undefined ? '    no note (scenarios/ablation-notes.ts) says why the suite does not notice it' : `    ${x.note.verdict}: ${x.note.text}`);
     }
   });
@@ -98,8 +106,9 @@ export function renderAblationMarkdown(r: AblationReport): string {
     'not caught is either superfluous where the suite looks, or a gap in the suite: the note says which.',
     '',
     `Settings: seed \`${s.seed}\`, scenarios ${s.scenarios.join(', ')}; personality ${s.personalities.join(', ')}; ${s.runsPerCell} runs per cell`,
-    `(a caught ablation stops at its first NEW failure); fsync sites found in ${s.discoveryRuns} run(s) per cell.`,
-    `Reproduce: \`npx crashsim ablate --design ${s.design} --seed ${s.seed} --runs ${s.runsPerCell}\`.`,
+    `(a caught ablation stops at its first NEW failure); fsync sites found in ${s.discoveryRuns} run(s) per cell.` +
+      (s.recheck.length === 0 ? '' : ` An ablation not caught there runs again on ${s.recheck.join(', ')} (${s.recheckRuns} runs per cell): is the barrier needed on another disk?`),
+    `Reproduce: \`npx crashsim ablate --design ${s.design} --seed ${s.seed} --runs ${s.runsPerCell}${s.recheck.length === 0 ? '' : ` --recheck ${s.recheck.join(',')} --recheck-runs ${s.recheckRuns}`}\` (\`npm run ablation\` writes this file).`,
     '',
     `**${r.ablations.length} ablations: ${caught} caught, ${r.ablations.length - caught} not caught.** ` +
       `Measured: ${(r.meta.elapsedMs / 1000).toFixed(0)} s on ${r.meta.workers} worker(s) (discovery ${(r.meta.discoveryMs / 1000).toFixed(1)} s).`,
@@ -132,6 +141,7 @@ export function renderAblationMarkdown(r: AblationReport): string {
       lines.push(`* **Replay:** \`${replayOf(x) ?? ''}\``);
     } else {
       lines.push(`* **Not caught** in ${x.runs} runs; known findings met: ${seenText(x.knownSeen)}${x.maskedAs.length > 0 ? ` — far more often than unablated: the ablation shows, but only as known ${x.maskedAs.join(', ')}` : ''}.`);
+      for (const l of recheckLines(x)) lines.push(`* Elsewhere, ${mdCell(l).replace(/replay: (\S+)$/, 'replay: `$1`')}`);
       lines.push(x.note === undefined ? '* **Unexplained:** no note in scenarios/ablation-notes.ts.' : `* **${x.note.verdict === 'gap' ? 'A gap in the suite' : 'Superfluous here'}:** ${mdCell(x.note.text)}`);
     }
     lines.push('');
@@ -156,7 +166,7 @@ export function renderAblationHtml(r: AblationReport): string {
       const body =
         f !== undefined
           ? `<p><b>${esc(f.invariant)}</b>: ${esc(f.message)} (${esc(f.cell)}, run ${f.index})</p>${f.explanation === undefined ? '' : `<p class="why">${esc(f.explanation)}</p>`}<p>replay: <code>${esc(replayOf(x) ?? '')}</code></p>`
-          : `<p>known findings met: ${esc(seenText(x.knownSeen))}${x.maskedAs.length > 0 ? ` — shows only as known ${esc(x.maskedAs.join(', '))}` : ''}</p><p class="why">${x.note === undefined ? 'No note explains why the suite does not notice it.' : `${esc(x.note.verdict)}: ${esc(x.note.text)}`}</p>`;
+          : `<p>known findings met: ${esc(seenText(x.knownSeen))}${x.maskedAs.length > 0 ? ` — shows only as known ${esc(x.maskedAs.join(', '))}` : ''}</p>${recheckLines(x).map((l) => `<p>${esc(l)}</p>`).join('')}<p class="why">${x.note === undefined ? 'No note explains why the suite does not notice it.' : `${esc(x.note.verdict)}: ${esc(x.note.text)}`}</p>`;
       return `<section id="ablation-${i + 1}"><h3>${i + 1}. ${esc(x.spec.id)}</h3><p>${esc(x.spec.what)}</p>${body}</section>`;
     })
     .join('\n');
