@@ -135,9 +135,11 @@ export interface FirstNew {
   readonly token: string;
   readonly replay: string;
   readonly commands: number;
-  readonly shrunk: { readonly code: string; readonly token: string; readonly replay: string; readonly commands: number } | undefined;
-  /** the nearest-image explanation (scenarios/explain.ts) of the replay command's run */
+  readonly shrunk: { readonly code: string; readonly message: string; readonly token: string; readonly replay: string; readonly commands: number } | undefined;
+  /** the nearest-image explanation (scenarios/explain.ts) */
   readonly explanation: string | undefined;
+  /** which run it explains: the shrunk one (what the replay command shows), or the original when shrinking lost the pair */
+  readonly explanationOf: 'shrunk' | 'original' | undefined;
 }
 
 export interface AblationOutcome {

@@ -15,7 +15,7 @@ import { ablationsOf, discoverFsyncSites, maskingFindings, type AblationOutcome,
 import { noteFor } from '../../scenarios/ablation-notes.js';
 import { shrinkFailure, type CellSpec, type RunRecord } from '../../scenarios/campaign.js';
 import { getDesign } from '../../scenarios/designs.js';
-import { explainFailure } from '../../scenarios/explain.js';
+import { explainFailure, type Explanation } from '../../scenarios/explain.js';
 import { decodeToken } from '../../scenarios/token.js';
 import type { Personality } from '../../sim/vfs/model.js';
 import { writeFileAtomic } from '../atomic.js';
@@ -226,8 +226,18 @@ async function describeFirstNew(r: RunRecord, spec: AblationSpec, shrinkRuns: nu
   if (f === undefined) throw new Error('describeFirstNew: the record has no failure');
   const shrunk = shrinkRuns > 0 ? await shrinkFailure(r, { world: { ablation: spec.ablation }, shrinkRunsMax: shrinkRuns }) : undefined;
   const shown = shrunk !== undefined && shrunk.token !== f.token ? shrunk : undefined;
-  const token = decodeToken(shown?.token ?? f.token);
-  const e = await explainFailure(token.plan, { acknowledgeFindings: token.acknowledged });
+  // The explanation of the run the replay command shows; when shrinking dropped what put the
+  // operations the wrong way round (the same invariant, broken more mildly), the original run's.
+  const explain = async (tok: string): Promise<Explanation | undefined> => {
+    const t = decodeToken(tok);
+    return explainFailure(t.plan, { acknowledgeFindings: t.acknowledged });
+  };
+  let e = await explain(shown?.token ?? f.token);
+  let explained: 'shrunk' | 'original' = shown === undefined ? 'original' : 'shrunk';
+  if (shown !== undefined && !PAIRED.has(e?.kind ?? 'none')) {
+    const o = await explain(f.token);
+    if (PAIRED.has(o?.kind ?? 'none')) [e, explained] = [o, 'original'];
+  }
   return {
     cell: f.cell,
     index: r.index,
@@ -238,7 +248,11 @@ async function describeFirstNew(r: RunRecord, spec: AblationSpec, shrinkRuns: nu
     token: f.token,
     replay: f.replay,
     commands: f.commands.length,
-    shrunk: shown === undefined ? undefined : { code: shown.code, token: shown.token, replay: shown.replay, commands: shown.commands.length },
+    shrunk: shown === undefined ? undefined : { code: shown.code, message: shown.message, token: shown.token, replay: shown.replay, commands: shown.commands.length },
     explanation: e?.text,
+    explanationOf: e === undefined ? undefined : explained,
   };
 }
+
+/** Explanations that name operations (the others say why none could be named). */
+const PAIRED: ReadonlySet<string> = new Set(['pair', 'torn', 'culprit', 'missing']);

@@ -51,6 +51,10 @@ function howText(x: AblationOutcome): string {
   return base + x.rechecks.map((r) => `; on ${r.personality}: ${r.status === 'caught' ? `caught (${r.code ?? ''})` : `not caught either (${r.runs} runs)`}`).join('');
 }
 
+function whyOf(f: NonNullable<AblationOutcome['firstNew']>): string {
+  return f.shrunk !== undefined && f.explanationOf === 'original' ? ` (in the run before shrinking, ${f.commands} commands)` : '';
+}
+
 function recheckLines(x: AblationOutcome): string[] {
   return x.rechecks.map((r) => (r.status === 'caught' ? `on ${r.personality}: caught — ${r.code ?? ''} in ${r.cell ?? ''}; replay: ${r.replay ?? ''}` : `on ${r.personality}: not caught either in ${r.runs} runs`));
 }
@@ -71,8 +75,8 @@ export function renderAblationText(r: AblationReport): string[] {
     out.push(`[${i + 1}] ${x.spec.id}: ${x.spec.what}`);
     const f = x.firstNew;
     if (f !== undefined) {
-      out.push(`    ${f.invariant}: ${f.message}`);
-      if (f.explanation !== undefined) out.push(`    why: ${f.explanation}`);
+      out.push(`    ${f.invariant}: ${f.shrunk?.message ?? f.message}`);
+      if (f.explanation !== undefined) out.push(`    why${whyOf(f)}: ${f.explanation}`);
       if (f.shrunk !== undefined) out.push(`    shrunk from ${f.commands} to ${f.shrunk.commands} command(s) (${f.shrunk.code}); replay:`);
       else out.push('    replay:');
       out.push(`    ${replayOf(x) ?? ''}`);
@@ -136,7 +140,8 @@ export function renderAblationMarkdown(r: AblationReport): string {
     const f = x.firstNew;
     if (f !== undefined) {
       lines.push(`* **Caught** after ${x.runsToFirstNew} run(s): ${f.invariant} — ${mdCell(f.message)} (${f.cell}, run ${f.index}).`);
-      if (f.explanation !== undefined) lines.push(`* **Why:** ${mdCell(f.explanation)}.`);
+      if (f.shrunk !== undefined && f.shrunk.message !== f.message) lines.push(`* Shrunk: ${mdCell(f.shrunk.message)}.`);
+      if (f.explanation !== undefined) lines.push(`* **Why${whyOf(f)}:** ${mdCell(f.explanation)}.`);
       if (f.shrunk !== undefined) lines.push(`* Shrunk from ${f.commands} to ${f.shrunk.commands} command(s) (${f.shrunk.code}).`);
       lines.push(`* **Replay:** \`${replayOf(x) ?? ''}\``);
     } else {
@@ -165,7 +170,7 @@ export function renderAblationHtml(r: AblationReport): string {
       const f = x.firstNew;
       const body =
         f !== undefined
-          ? `<p><b>${esc(f.invariant)}</b>: ${esc(f.message)} (${esc(f.cell)}, run ${f.index})</p>${f.explanation === undefined ? '' : `<p class="why">${esc(f.explanation)}</p>`}<p>replay: <code>${esc(replayOf(x) ?? '')}</code></p>`
+          ? `<p><b>${esc(f.invariant)}</b>: ${esc(f.message)} (${esc(f.cell)}, run ${f.index})</p>${f.explanation === undefined ? '' : `<p class="why">Why${esc(whyOf(f))}: ${esc(f.explanation)}</p>`}<p>replay: <code>${esc(replayOf(x) ?? '')}</code></p>`
           : `<p>known findings met: ${esc(seenText(x.knownSeen))}${x.maskedAs.length > 0 ? ` — shows only as known ${esc(x.maskedAs.join(', '))}` : ''}</p>${recheckLines(x).map((l) => `<p>${esc(l)}</p>`).join('')}<p class="why">${x.note === undefined ? 'No note explains why the suite does not notice it.' : `${esc(x.note.verdict)}: ${esc(x.note.text)}`}</p>`;
       return `<section id="ablation-${i + 1}"><h3>${i + 1}. ${esc(x.spec.id)}</h3><p>${esc(x.spec.what)}</p>${body}</section>`;
     })
