@@ -151,7 +151,7 @@ function buildProgram(io: Io, setCode: (code: number) => void, parseOnly = false
     .option('--recheck-runs <n>', `runs per cell of a recheck (default ${DEFAULT_RECHECK_RUNS})`, intIn('--recheck-runs', 1, LIMITS.runsPerCellMax))
     .option('--force', 'replace reports already in --out')
     .addHelpText('after', `\nExit codes:\n  0  every ablation caught, or not caught with a note that says why (scenarios/ablation-notes.ts)\n  1  an ablation the suite does not notice and no note explains\n  2  usage or input error (one line on stderr)\n  3  crashsim itself failed`)
-    .action(async (opts: AblateCommandOptions) => setCode(await ablateCommand(opts, io)));
+    .action(act(async (opts: AblateCommandOptions) => setCode(await ablateCommand(opts, io))));
 
   return program;
 }

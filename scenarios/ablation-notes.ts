@@ -32,6 +32,14 @@ const NOTES: Readonly<Record<string, Readonly<Record<string, AblationNote>>>> = 
         'classification, not in the oracles: with findings recognised by the evidence of their mechanism (issue 8 part 1: F8 needs a ' +
         'failed fsync or a restart that read page-cache-only data), this ablation shows as NEW.',
     },
+    'fsync src/persist/commitqcs.ts CommitQCPersister.persistCommitQC': {
+      verdict: 'gap',
+      text:
+        'without it most runs publish a CommitQC whose file is not durable (I2 published-by-persist) or write an AppQC whose ' +
+        'CommitQC is not (I1), and each is counted as known F8, recognised by its code alone; only a later deletion below the ' +
+        'durable AppQC (I4) shows as NEW, after hundreds of runs (565 at the default budget, docs/ablation.md). Findings recognised ' +
+        'by the evidence of their mechanism (issue 8 part 1) make it show at once.',
+    },
     'swap blocks/deleteOldBlocks': {
       verdict: 'superfluous',
       text:

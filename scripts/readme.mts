@@ -66,6 +66,7 @@ export const EXAMPLES: readonly Example[] = [
       { shell: `npx crashsim merge ${SCRATCH}/shard-1 ${SCRATCH}/shard-2 --out ${SCRATCH}/merged`, show: true },
     ],
   },
+  { id: 'ablate', file: 'README.md', steps: () => [{ shell: `npx crashsim ablate --seed readme --scenario persist-prune-race,crash-restart --runs 10 --discovery-runs 1 --no-baseline --out ${SCRATCH}/ablate`, show: true }] },
   { id: 'explore-plan', file: 'docs/scenarios.md', steps: () => [{ shell: 'npx crashsim explore --plan docs/examples/commitqc-write.plan.json --iteration 3 --personality strict-posix', show: true }] },
 ];
 
