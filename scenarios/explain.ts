@@ -294,8 +294,8 @@ async function recoveryCode(ctx: SearchContext, c: Capture, image: CrashImage): 
   return y.deadEnd === undefined ? 'pass' : `${ACKNOWLEDGED}dead-end`;
 }
 
-/** Violations no crash image can explain: liveness, the harness, network-level equivocation. */
-const NOT_DISK = /^(LIVENESS|HARNESS|X1)\//;
+/** Violations no crash image can explain: liveness, the harness, network-level equivocation, in-memory batch and capacity checks. */
+const NOT_DISK = /^(LIVENESS|HARNESS|X1|I6)\/|^I9\/null-/;
 /** Codes of the checks made while a node recovers from a crash image (oracles' restart forms). */
 const RESTART_FORM = /^(I5|I7)\/|-by-crash$/;
 
