@@ -8,7 +8,7 @@
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { UnsupportedFsCallError } from '../../sim/node-fs/core.js';
-import { createNodeFs, NODE_FS_KEYS, NODE_FS_PROMISES_KEYS } from '../../sim/node-fs/index.js';
+import { createNodeFs, FILE_HANDLE_KEYS, NODE_FS_KEYS, NODE_FS_PROMISES_KEYS } from '../../sim/node-fs/index.js';
 import { crashImages } from '../../sim/vfs/crash.js';
 import type { Personality } from '../../sim/vfs/model.js';
 import { Vfs } from '../../sim/vfs/vfs.js';
@@ -168,6 +168,17 @@ describe('Node-shaped behaviour', () => {
     expect(names.sort()).toEqual(['e/', 'old', 't']);
   });
 
+  it('resolves relative paths against cwd (no normalisation, as the kernel does it)', () => {
+    const vfs = Vfs.fromImage({ dirs: ['/', '/app'], files: new Map() }, { personality: 'ordered' });
+    const fs = createNodeFs(vfs, { cwd: '/app' });
+    fs.writeFileSync('data.json', '{}');
+    fs.mkdirSync('./sub');
+    fs.renameSync('data.json', 'sub/../moved.json');
+    expect([...vfs.volatileImage().files.keys()]).toEqual(['/app/moved.json']);
+    expect(fs.realpathSync('sub/..')).toBe('/app');
+    expect(() => createNodeFs(vfs, { cwd: 'app' })).toThrow('createNodeFs: cwd must be an absolute path, got "app"');
+  });
+
   it('the sync form refuses an asynchronous beforeCall hook with a clear error', () => {
     const fs = createNodeFs(Vfs.create({ personality: 'ordered' }), { beforeCall: async () => undefined });
     expect(() => fs.mkdirSync('/a')).toThrow("mkdirSync: this facade's beforeCall hook is asynchronous, so the synchronous fs API cannot be used on it");
@@ -198,6 +209,7 @@ describe('Node-shaped behaviour', () => {
     }
     expect(rejected.sort()).toEqual(['cp', 'link', 'statfs', 'symlink', 'watch']);
     const h = await fs.promises.open('/d/old');
+    for (const k of FILE_HANDLE_KEYS) expect(k in h, `FileHandle.${k}`).toBe(true);
     expect(() => h.readableWebStream()).toThrow(UnsupportedFsCallError);
   });
 });
