@@ -107,7 +107,7 @@ export interface ExploreOptions<S = DiskImage> {
   readonly seed?: string;
   /** Directory relative paths resolve against on the simulated disk. Default '/'. */
   readonly cwd?: string;
-  /** Torn writes: true = sector cuts (512 B) plus a few byte cuts in every write (small writes tear too), old or zero tail. Default off. */
+  /** Torn writes: true = cuts at 512-byte sectors plus one seeded cut inside each sector a write spans (shorn writes: small writes tear too), old or zero tail. Default off. */
   readonly torn?: boolean | TornOptions;
   readonly limits?: ExploreLimits;
   readonly onProgress?: (p: ExploreProgress) => void;
@@ -181,10 +181,10 @@ function resolve(o: ExploreOptions<unknown>): Resolved {
   };
 }
 
-/** `torn: true`: sector tears, plus up to 3 byte cuts per write so writes smaller than a sector tear too. */
+/** `torn: true`: cuts at 512-byte sector boundaries plus shorn cuts (one seeded byte inside each sector a write spans), so writes smaller than a sector tear too. */
 function tornPasses(t: ExploreOptions<unknown>['torn']): TornOptions[] {
   if (t === undefined || t === false) return [];
-  if (t === true) return [{ sectorBytes: 512, fills: ['old', 'zero'] }, { sectorBytes: 0, anyByte: true, cutsPerWriteMax: 3, fills: ['old', 'zero'] }];
+  if (t === true) return [{ sectorBytes: 512, shorn: true, fills: ['old', 'zero'] }];
   if (typeof t !== 'object' || t === null) throw new ExploreError('exploreCrashes: options.torn must be a boolean or torn-write options');
   return [t];
 }
