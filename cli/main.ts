@@ -17,6 +17,8 @@ import { exploreCommand } from './commands/explore.js';
 import { matrixCommand, parseProfiles, type MatrixCommandOptions, MATRIX_SEED, DEFAULT_VERDICTS_FILE } from './commands/matrix.js';
 import { FAULT_PROFILES, MATRIX_RUNS_DEFAULT, matrixDesigns } from '../scenarios/matrix.js';
 import { mergeCommand } from './commands/merge.js';
+import { mutantsCommand, type MutantsCommandOptions } from './commands/mutants.js';
+import { MUTANTS } from '../scenarios/mutants.js';
 import { replayCommand } from './commands/replay.js';
 import { EXPLAINED_FAILURES_MAX, runCommand, type RunCommandOptions } from './commands/run.js';
 import { DEFAULT_CORPUS_DIR } from './corpus.js';
@@ -152,6 +154,18 @@ function buildProgram(io: Io, setCode: (code: number) => void, parseOnly = false
     .option('--force', 'replace reports already in --out')
     .addHelpText('after', `\nExit codes:\n  0  every ablation caught, or not caught with a note that says why (scenarios/ablation-notes.ts)\n  1  an ablation the suite does not notice and no note explains\n  2  usage or input error (one line on stderr)\n  3  crashsim itself failed`)
     .action(act(async (opts: AblateCommandOptions) => setCode(await ablateCommand(opts, io))));
+
+  program
+    .command('mutants')
+    .description('run every catalogued mutant through the default run cells (known findings looked past) until its first NEW failure; reports in reports/mutants/<run-id>/ (or --out)')
+    .option('--seed <seed>', 'root seed (default: a fresh random one, printed first as SEED=…)', parseSeed)
+    .option('--mutant <ids>', `comma-separated mutants (ids or labels such as M1; default: all); known: ${MUTANTS.map((m) => m.id).join(', ')}`, (v: string) => v.split(',').map((x) => x.trim()).filter((x) => x !== ''))
+    .option('--runs <n>', `at most this many runs per cell and mutant (default ${DEFAULT_RUNS_PER_CELL}, as crashsim run)`, intIn('--runs', 1, LIMITS.runsPerCellMax))
+    .option('--workers <n>', 'worker threads running whole simulations', intIn('--workers', 1, LIMITS.workersMax), 1)
+    .addOption(new Option('--shrink-runs <n>', 'executions the shrink of each first NEW failure may spend (0: no shrinking)').argParser(intIn('--shrink-runs', 0, LIMITS.shrinkRunsMax)).default(150))
+    .option('--out <dir>', 'report directory (default reports/mutants/<run-id>)')
+    .addHelpText('after', `\nExit 0 when every mutant shows as NEW (caught); 1 when one shows only as known findings or not at all (missed).${EXIT_HELP}`)
+    .action(async (opts: MutantsCommandOptions) => setCode(await mutantsCommand(opts, io)));
 
   return program;
 }

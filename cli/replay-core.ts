@@ -32,8 +32,8 @@ export async function executeTraced(plan: Plan, opts: ExecOptions): Promise<Trac
   const x = new Execution(plan, opts);
   const worlds: Execution['cur'][] = [];
   const start = x.startIncarnation.bind(x);
-  x.startIncarnation = (vfs, image) => {
-    start(vfs, image);
+  x.startIncarnation = (...args) => {
+    start(...args);
     worlds.push(x.cur);
   };
   x.startIncarnation(initialVfs(plan), undefined);

@@ -8,7 +8,7 @@
  * in (cell, index) order and picking every "first" by the lowest run index.
  */
 import { aggregate, cellKey, type CellResult, type CellSpec, type FailureRecord, type RunRecord } from '../scenarios/campaign.js';
-import { findingById, findingIdsOf, FINDINGS, knownFinding } from '../scenarios/findings.js';
+import { findingIdsOf, findingsShowingAs, findingTitle } from '../scenarios/findings.js';
 import { INVARIANTS, type InvariantId } from '../scenarios/oracles/invariants.js';
 import type { FaultMode } from '../scenarios/plan.js';
 import { decodeToken } from '../scenarios/token.js';
@@ -69,6 +69,8 @@ export interface FailureEntry {
   readonly details: readonly string[];
   readonly finding: string | undefined;
   readonly findingTitle: string | undefined;
+  /** one sentence per known finding: the evidence of its mechanism in this run */
+  readonly evidence: readonly string[];
   /** known examples: the finding (or '|'-joined candidates) it stands for; the lowest index per cell and value wins */
   readonly exampleOf: string | undefined;
   readonly traceHash: string;
@@ -180,7 +182,8 @@ export function failureEntry(kind: 'new' | 'known', cell: CellSpec, index: numbe
     message: f.message,
     details: f.details,
     finding,
-    findingTitle: finding === undefined ? undefined : findingById(finding).title,
+    findingTitle: finding === undefined ? undefined : findingTitle(finding),
+    evidence: f.evidence ?? [],
     exampleOf,
     traceHash: decodeToken(f.token).traceHash,
     token: f.token,
@@ -204,9 +207,9 @@ export interface Extras {
   readonly explanations?: ReadonlyMap<string, { readonly text: string; readonly ops: readonly string[] }>;
 }
 
-/** The known findings a violation code can stand for in a cell (two when it depends on faults before it). */
+/** The known findings whose mechanism can show as a violation code (by code alone: for grouping counts, never to classify). */
 export function candidateFindings(cell: CellSpec, code: string): string[] {
-  return FINDINGS.filter((f) => f.design === cell.design && f.personalities.includes(cell.personality) && f.codes.some((c) => (c.endsWith('*') ? code.startsWith(c.slice(0, -1)) : c === code))).map((f) => f.id);
+  return findingsShowingAs(cell.design, code);
 }
 
 /** Every known finding of the cell's design except `ids`: what a known-example re-run looks past. */
@@ -216,25 +219,25 @@ export function allFindingsBut(cell: CellSpec, ids: readonly string[]): string[]
 
 export interface ExampleTarget {
   readonly cell: CellSpec;
-  /** the lowest run index that acknowledged one of the group's codes */
+  /** the lowest run index that looked past the finding */
   readonly index: number;
-  /** the candidate findings, joined by '|': what the example stands for */
+  /** the finding the example stands for */
   readonly group: string;
   readonly findings: readonly string[];
 }
 
 /**
- * Per cell and per group of candidate findings of its acknowledged codes, the
- * lowest run index: what known examples re-run (looking past every other finding,
- * the re-run goes where the sweep's run went until it meets one of these).
+ * Per cell and per known finding its runs looked past (each recognised by the
+ * evidence of its mechanism), the lowest run index: what known examples re-run
+ * (looking past every other finding, the re-run goes where the sweep's run went
+ * until it meets this one).
  */
 export function exampleTargets(cells: readonly CellSpec[], records: readonly RunRecord[]): ExampleTarget[] {
   const first = new Map<string, ExampleTarget>();
   for (const r of records) {
-    for (const code of Object.keys(r.acknowledged)) {
-      const findings = candidateFindings(r.cell, code);
-      if (findings.length === 0) continue;
-      const group = findings.join('|');
+    for (const id of Object.keys(r.acknowledgedFindings)) {
+      const findings = [id];
+      const group = id;
       const k = `${cellKey(r.cell)}\0${group}`;
       const cur = first.get(k);
       if (cur === undefined || r.index < cur.index) first.set(k, { cell: r.cell, index: r.index, group, findings });

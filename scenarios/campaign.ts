@@ -12,7 +12,7 @@
 import { createHash } from 'node:crypto';
 import { DEFAULT_WORLD, type WorldSpec } from './arbitraries.js';
 import type { ExecOptions, RunResult } from './execute.js';
-import { findingIdsOf, knownFinding } from './findings.js';
+import { findingIdsOf, findingLabel } from './findings.js';
 import { namedScenario } from './named.js';
 import type { InvariantId } from './oracles/invariants.js';
 import type { FaultMode } from './plan.js';
@@ -56,6 +56,8 @@ export interface RunRecord {
   /** known findings looked past: finding id → occurrences */
   readonly acknowledgedFindings: Record<string, number>;
   readonly deadEnd: boolean;
+  /** unsurvivable damage seen (never a failure): code → occurrences */
+  readonly unsurvivable: Record<string, number>;
   readonly failure: FailureRecord | undefined;
 }
 
@@ -65,8 +67,12 @@ export interface FailureRecord {
   readonly invariant: InvariantId;
   readonly message: string;
   readonly details: readonly string[];
-  /** the known finding this matches, if any */
+  /** the known findings whose evidence the violation shows, as one label (`F7`, `F7+F9`); undefined: new */
   readonly finding: string | undefined;
+  /** the same findings as a list of ids */
+  readonly findings: readonly string[];
+  /** one evidence sentence per known finding (empty for a new failure) */
+  readonly evidence: readonly string[];
   readonly seed: number;
   readonly token: string;
   readonly replay: string;
@@ -97,6 +103,8 @@ export interface CellResult {
   readonly failures: Record<string, number>;
   /** runs that stopped early at a known, unrecoverable finding */
   readonly deadEnds: number;
+  /** unsurvivable damage (never a failure): code → occurrences */
+  readonly unsurvivable: Record<string, number>;
 }
 
 export interface CampaignResult {
@@ -135,7 +143,9 @@ function failureOf(cell: CellSpec, seed: number, r: RunResult): FailureRecord | 
     invariant: v.invariant,
     message: v.message,
     details: v.details,
-    finding: knownFinding(cell.design, cell.personality, v.code, v.faultsBefore)?.id,
+    finding: findingLabel(v.known.map((k) => k.id)),
+    findings: v.known.map((k) => k.id),
+    evidence: v.known.map((k) => k.evidence),
     seed,
     token,
     replay: replayCommand(token),
@@ -163,6 +173,7 @@ export async function runOne(cell: CellSpec, index: number, rootSeed: string, op
     acknowledged: r.acknowledged,
     acknowledgedFindings: r.acknowledgedFindings,
     deadEnd: r.deadEnd !== undefined,
+    unsurvivable: r.unsurvivable,
     failure: failureOf(cell, seed, r),
   };
   return { record, result: r };
@@ -200,7 +211,7 @@ export function aggregate(cells: readonly CellSpec[], records: readonly RunRecor
   for (const cell of cells) {
     const list = (byCell.get(cellKey(cell)) as RunRecord[]).slice().sort((a, b) => a.index - b.index);
     for (let i = 1; i < list.length; i++) if ((list[i] as RunRecord).index === (list[i - 1] as RunRecord).index) throw new RangeError(`run ${(list[i] as RunRecord).index} of ${cellKey(cell)} appears twice`);
-    const acc: CellResult = { cell, runs: 0, passed: 0, crashes: 0, crashImages: 0, steps: 0, fsOps: 0, faultsInjected: 0, scriptedFaultsArmed: 0, scriptedFaultsFired: 0, runsWithoutFiredFault: 0, checks: {}, acknowledged: {}, acknowledgedFindings: {}, failures: {}, deadEnds: 0 };
+    const acc: CellResult = { cell, runs: 0, passed: 0, crashes: 0, crashImages: 0, steps: 0, fsOps: 0, faultsInjected: 0, scriptedFaultsArmed: 0, scriptedFaultsFired: 0, runsWithoutFiredFault: 0, checks: {}, acknowledged: {}, acknowledgedFindings: {}, failures: {}, deadEnds: 0, unsurvivable: {} };
     const m = acc as { -readonly [K in keyof CellResult]: CellResult[K] };
     const seenCodes = new Set<string>();
     for (const r of list) {
@@ -219,6 +230,7 @@ export function aggregate(cells: readonly CellSpec[], records: readonly RunRecor
       for (const [k, v] of Object.entries(r.checks)) m.checks[k as InvariantId] = (m.checks[k as InvariantId] ?? 0) + (v ?? 0);
       for (const [k, v] of Object.entries(r.acknowledged)) m.acknowledged[k] = (m.acknowledged[k] ?? 0) + v;
       for (const [k, v] of Object.entries(r.acknowledgedFindings)) m.acknowledgedFindings[k] = (m.acknowledgedFindings[k] ?? 0) + v;
+      for (const [k, v] of Object.entries(r.unsurvivable ?? {})) m.unsurvivable[k] = (m.unsurvivable[k] ?? 0) + v;
       const f = r.failure;
       if (f === undefined) continue;
       m.failures[f.code] = (m.failures[f.code] ?? 0) + 1;

@@ -13,7 +13,10 @@ import { createHash } from 'node:crypto';
 import { newState, type AvailState } from '../src/avail/state.js';
 import { useSignatureScheme, type SignatureScheme } from '../src/crypto.js';
 import type { AtomicSend, Ctx } from '../src/env.js';
-import type { CommitQC, LaneId } from '../src/types.js';
+import { toHex, type CommitQC, type LaneId } from '../src/types.js';
+import { blockHeaderHash } from '../src/codec/index.js';
+import { blockFileName } from '../src/persist/names.js';
+import type { AvailObserver } from '../src/avail/observer.js';
 import { RandomStreams, type Rng } from '../sim/random.js';
 import { crashImages, crashImageWith, type CrashImage, type CrashImageOptions, type CrashReport, type TornDetail } from '../sim/vfs/crash.js';
 import { drawFaultProfile, FaultyFs } from '../sim/vfs/faults.js';
@@ -22,11 +25,13 @@ import { Vfs } from '../sim/vfs/vfs.js';
 import { createWorld, DeadlockError, LivelockError, SimFailure, type FsOpInfo, type World } from '../sim/world.js';
 import type { StrategyOptions } from '../sim/sched/strategy.js';
 import { ablatedDesign, getDesign, type DesignEntry } from './designs.js';
-import { acknowledger } from './findings.js';
+import { acknowledger, prunePointOf, recognise, type EvidenceInput } from './findings.js';
 import { fieldCutHints } from './field-cuts.js';
+import { Forensics, RecordingFs, opRef, pageCacheOnlyFiles, pathOf, truncates, type OpRef } from './forensics.js';
+import { readDisk } from './oracles/disk.js';
 import { ScriptedFaults, ScriptedFaultState, targets } from './faults.js';
 import { Network } from './network.js';
-import { Oracle, type InvariantId, type Violation } from './oracles/invariants.js';
+import { Oracle, type Damage, type InvariantId, type Violation } from './oracles/invariants.js';
 import { describeCommand, type Command, type CrashFilter, type Plan } from './plan.js';
 import { currentCallSiteId } from './sites.js';
 
@@ -58,6 +63,8 @@ export interface ExecOptions {
   readonly recordSites?: boolean | 'fsync';
   /** explanations: crash number `crash` (0-based) takes a chosen image instead of the plan's */
   readonly imageOverride?: ImageOverride;
+  /** index of the first incarnation (the explorer continues a run's forensic record after a crash) */
+  readonly firstIncarnation?: number;
 }
 
 /** A crash image chosen by its kept pending ops, optionally a few primitives later than the plan's crash point. */
@@ -126,6 +133,9 @@ export interface RunResult {
   readonly traceTail: readonly string[];
   /** why the run ended early past an acknowledged finding, if it did */
   readonly deadEnd: string | undefined;
+  /** unsurvivable damage (never a failure): code → count, and the first few in words */
+  readonly unsurvivable: Readonly<Record<string, number>>;
+  readonly damage: readonly Damage[];
   /** the node's state when the run ended, if it was running */
   readonly finalState: string | undefined;
 }
@@ -157,6 +167,10 @@ export class Execution {
   readonly oracle: Oracle;
   readonly streams: RandomStreams;
   readonly timeline: TimelineEvent[] = [];
+  /** what happened to the disk, for the findings' evidence rules */
+  readonly forensics = new Forensics();
+  /** own block number → the incarnation that first handed it to the peers */
+  private readonly ownBlockSeenIn = new Map<bigint, number>();
   private readonly hash = createHash('sha256');
   private readonly decisions: number[][] = [];
   private stepsBefore = 0;
@@ -186,10 +200,30 @@ export class Execution {
     this.scriptedState = new ScriptedFaultState(this.streams.stream('faults/scripted'));
     this.oracle = new Oracle(this.oracleContext(undefined));
     const ack = opts.acknowledgeFindings ?? [];
-    if (ack.length > 0) this.oracle.acknowledge = acknowledger(plan.design, plan.personality, ack);
+    if (ack.length > 0) this.oracle.acknowledge = acknowledger(ack);
+    this.oracle.classify = (v) => recognise(plan.design, this.evidenceInput(v));
     this.oracle.onViolation = (v) => {
-      this.timeline.push({ kind: 'violation', incarnation: v.incarnation, step: v.step, text: `${v.invariant}: ${v.message}` });
+      const known = v.known.length === 0 ? ' [NEW: no known finding\'s evidence holds]' : ` [${v.known.map((k) => k.evidence).join(' | ')}]`;
+      this.timeline.push({ kind: 'violation', incarnation: v.incarnation, step: v.step, text: `${v.invariant}: ${v.message}${known}` });
       this.cur?.world.stop(`violation of ${v.invariant}`);
+    };
+  }
+
+  /** What the findings' evidence rules see at a violation (now). */
+  evidenceInput(v: Omit<Violation, 'known'>): EvidenceInput {
+    const self = this;
+    return {
+      v,
+      forensics: this.forensics,
+      stateDir: STATE_DIR,
+      abPayload: this.design.abPayload,
+      incarnation: this.cur.index,
+      durable: () => self.cur.vfs.durableImage(),
+      pending: () => self.cur.vfs.pendingLog(),
+      publications: this.oracle.publications,
+      state: () => self.cur.cell.load(),
+      emptyBatchesInARow: this.oracle.emptyBatchesInARow,
+      networkCommitQC: (i) => this.net.commitQCs[Number(i)],
     };
   }
 
@@ -208,21 +242,32 @@ export class Execution {
         return self.faults;
       },
       networkCommitQC: (i) => this.net.commitQCs[Number(i)],
+      corruptedRead: (path) => self.forensics.corruptedReads((inc ?? self.cur).index, path).length > 0,
     };
   }
 
   // -------------------------------------------------------------------------
   // Incarnations
 
-  /** Starts the node on `vfs` in a fresh world. `image` is set when the disk came from a crash. */
-  startIncarnation(vfs: Vfs, image: { readonly disk: DiskImage; readonly summary: string } | undefined): void {
-    const index = this.decisions.length;
+  /**
+   * Starts the node on `vfs` in a fresh world. `image` is set when the disk came
+   * from a crash or a process restart; `restart` says which, for the forensic record.
+   */
+  startIncarnation(vfs: Vfs, image: { readonly disk: DiskImage; readonly summary: string } | undefined, restart?: { readonly kind: 'power-loss' | 'process'; readonly why: string; readonly pageCacheOnly: ReadonlySet<string> }): void {
+    const local = this.decisions.length;
+    // The incarnation number; seeds stay per world of this execution (a forked explorer recovery keeps its streams).
+    const index = (this.opts.firstIncarnation ?? 0) + local;
     const plan = this.plan;
-    const faulty = plan.faults === 'swarm' ? new FaultyFs(vfs, drawFaultProfile(this.faultProfileRng), this.streams.stream(`faults/inc${index}`), { enabled: !this.faultsOff, onFault: (e) => this.noteFault(`${e.kind} on ${e.primitive} of ${e.path ?? '(unlinked)'}: ${e.detail}`) }) : undefined;
-    const scripted = new ScriptedFaults(faulty ?? vfs, vfs, (e) => this.noteFault(`${e.kind} of ${e.path ?? '(unlinked)'}: ${e.detail}`), this.scriptedState);
+    this.forensics.newIncarnation();
+    if (image !== undefined && restart !== undefined) this.forensics.restarts.push({ incarnation: index, kind: restart.kind, disk: image.disk, pageCacheOnly: restart.pageCacheOnly, why: restart.why });
+    const faulty = plan.faults === 'swarm' ? new FaultyFs(vfs, drawFaultProfile(this.faultProfileRng), this.streams.stream(`faults/inc${local}`), { enabled: !this.faultsOff, onFault: (e) => this.noteFault(`${e.kind} on ${e.primitive} of ${e.path ?? '(unlinked)'}: ${e.detail}`, `${e.kind}: ${e.detail}`) }) : undefined;
+    const scripted = new ScriptedFaults(faulty ?? vfs, vfs, (e) => this.noteFault(`${e.kind} of ${e.path ?? '(unlinked)'}: ${e.detail}`, `${e.kind}: ${e.detail}`), this.scriptedState);
     const world = createWorld({
-      seed: `${plan.seed}/inc${index}`,
-      fs: scripted,
+      seed: `${plan.seed}/inc${local}`,
+      fs: new RecordingFs(scripted, this.forensics, (fd) => {
+        const path = vfs.fdInfo(fd)?.path;
+        return path !== undefined && (this.scriptedState.flips.get(path)?.length ?? 0) > 0;
+      }),
       budgetSteps: plan.budgetSteps,
       strategy: this.strategy(),
       traceSources: this.opts.traceSources ?? false,
@@ -256,7 +301,7 @@ export class Execution {
           committee: fx.committee,
           stateDir: STATE_DIR,
           design: this.sutDesign,
-          observer: this.oracle.observer(() => inc.cell.load()),
+          observer: this.observerFor(inc),
         });
       } catch (e) {
         inc.ended = { error: e };
@@ -274,6 +319,7 @@ export class Execution {
         return;
       }
       if (image !== undefined) this.oracle.restarted(state, image.disk);
+      else this.oracle.started(state);
       inc.cell.store(state);
       try {
         await env.tasks.run(ctx, 'node', async (c, scope) => {
@@ -283,15 +329,26 @@ export class Execution {
           });
           scope.spawn('own-proposals', async (t) => {
             const sub = state.subscribeLaneProposals(0n);
-            for (;;) this.net.seeOwnBlock(await sub.recv(t));
+            for (;;) {
+              const p = await sub.recv(t);
+              const n = p.block.header.blockNumber;
+              if (!this.ownBlockSeenIn.has(n)) this.ownBlockSeenIn.set(n, inc.index);
+              this.net.seeOwnBlock(p);
+            }
           });
           await state.run(c);
         });
       } catch (e) {
         inc.ended = { error: e };
-        this.oracle.persistLoopEnded(e, this.faults > inc.faultsAtStart);
+        this.oracle.persistLoopEnded(e, this.faults > inc.faultsAtStart, inc.cell.load());
       }
     });
+  }
+
+  /** The oracles' observer plus the write-group bookkeeping of the forensic record. */
+  private observerFor(inc: Incarnation): AvailObserver {
+    const forensics = this.forensics;
+    return { ...this.oracle.observer(() => inc.cell.load()), onWriteGroup: (e) => forensics.writeGroup(e.task, e.group, e.phase) };
   }
 
   private strategy(): StrategyOptions {
@@ -303,8 +360,9 @@ export class Execution {
     return { kind: 'guided', decisions: s.decisions.slice(Math.min(this.stepsBefore, s.decisions.length)) };
   }
 
-  private noteFault(text: string): void {
+  private noteFault(text: string, short: string): void {
     this.faults++;
+    this.forensics.fault(short);
     this.timeline.push({ kind: 'fault', incarnation: this.cur.index, step: this.cur.world.step, text });
   }
 
@@ -350,6 +408,17 @@ export class Execution {
     }
     const a = this.plan.ablation;
     if (a?.kind === 'fsync' && op.primitive === 'fsync' && op.site === a.site) return 'skip';
+    const event = this.forensics.begin(inc.index, op, pathOf(inc.vfs, op), truncates(op));
+    if (op.primitive === 'unlink' && event.path !== undefined) {
+      const m = /\/blocks\/([0-9a-f]{64})_\d+\.pb$/.exec(event.path);
+      if (m !== null) {
+        // What the durable AppQC justified deleting at this moment (F9's evidence).
+        const view = readDisk(inc.vfs.durableImage().files, STATE_DIR, this.design.abPayload);
+        const appQC = view.ab.kind === 'ok' ? view.ab.appQC : undefined;
+        const qc = appQC === undefined ? undefined : (view.ab.kind === 'ok' ? view.ab.commitQC : undefined) ?? this.net.commitQCs[Number(appQC.vote.roadIndex)];
+        this.forensics.blockUnlinks.push({ event, durableAppQC: appQC?.vote.roadIndex, durablePrunePoint: prunePointOf(qc, m[1] as LaneId) });
+      }
+    }
     return 'continue';
   }
 
@@ -453,7 +522,8 @@ export class Execution {
     this.restarts++;
     closeAllFds(old.vfs);
     this.timeline.push({ kind: 'restart', incarnation: old.index + 1, step: 0, why });
-    this.startIncarnation(old.vfs, { disk: old.vfs.volatileImage(), summary: 'process restart (no power loss)' });
+    const disk = old.vfs.volatileImage();
+    this.startIncarnation(old.vfs, { disk, summary: 'process restart (no power loss)' }, { kind: 'process', why, pageCacheOnly: pageCacheOnlyFiles(disk, old.vfs.durableImage()) });
   }
 
   async crash(afterFsOps: number, imageIndex: number, only?: CrashFilter): Promise<void> {
@@ -484,6 +554,8 @@ export class Execution {
         : report.images[imageIndex % report.images.length];
     if (image === undefined) throw new Error('crashImages returned no image');
     const kept = new Set(image.keptSeqs);
+    const pendingOps = inc.vfs.pendingLog().filter((e) => !e.durable).map((e) => opRef(e.op, describeOp(e.op)));
+    this.forensics.crashes.push({ incarnation: inc.index, step: inc.world.step, pending: pendingOps, kept: pendingOps.filter((x: OpRef) => kept.has(x.seq)), lost: pendingOps.filter((x: OpRef) => !kept.has(x.seq) && x.seq !== image.torn?.seq), torn: image.torn });
     const ops: CrashOp[] = inc.vfs
       .pendingLog()
       .filter((e) => !e.durable)
@@ -507,7 +579,7 @@ export class Execution {
       torn: image.torn,
       fsOpIndex: point?.index,
     });
-    this.startIncarnation(Vfs.fromImage(image, { personality: this.plan.personality }), { disk: image, summary: image.summary });
+    this.startIncarnation(Vfs.fromImage(image, { personality: this.plan.personality }), { disk: image, summary: image.summary }, { kind: 'power-loss', why: 'power loss', pageCacheOnly: new Set() });
   }
 
   async command(c: Command, index: number): Promise<void> {
@@ -670,7 +742,13 @@ export class Execution {
     this.oracle.count('X1');
     if (!this.violated && this.net.equivocations.length > 0) {
       const e = this.net.equivocations[0];
-      if (e !== undefined) this.oracle.fail('X1', 'own-equivocation', `after a restart the node produced a different own block ${e.n} than the one it had disseminated`);
+      if (e !== undefined) {
+        const path = `${STATE_DIR}/blocks/${blockFileName(this.net.me, e.n)}`;
+        const unreadable = this.forensics.restarts.some((r) => this.forensics.corruptedReads(r.incarnation, path).length > 0);
+        // Its only local copy read back corrupted at a restart: no design re-produces a block it cannot read.
+        if (unreadable) this.oracle.noteDamage('X1', 'own-block-unreadable', `own block ${e.n} read back corrupted at a restart, and the node produced a different block ${e.n}`);
+        else this.oracle.fail('X1', 'own-equivocation', `after a restart the node produced a different own block ${e.n} than the one it had disseminated`, [], { kind: 'block', lane: this.net.me, n: e.n, hashHex: toHex(blockHeaderHash(e.seen)), seenIn: this.ownBlockSeenIn.get(e.n) });
+      }
     }
     const s = inc.cell.load();
     return {
@@ -697,6 +775,8 @@ export class Execution {
       timeline: this.timeline,
       traceTail: inc.world.trace.lines(60),
       deadEnd: this.deadEnd,
+      unsurvivable: countBy(this.oracle.damage.map((d) => d.code)),
+      damage: this.oracle.damage.slice(0, 20),
       finalState: s === undefined ? undefined : JSON.stringify(s.inspect(), (_k, v) => (typeof v === 'bigint' ? Number(v) : v)),
     };
   }
@@ -717,6 +797,12 @@ function busiestTask(lines: readonly string[]): string {
   let n = 0;
   for (const [k, v] of counts) if (v > n) [best, n] = [k, v];
   return best;
+}
+
+function countBy(keys: readonly string[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const k of keys) out[k] = (out[k] ?? 0) + 1;
+  return out;
 }
 
 function closeAllFds(vfs: Vfs): void {

@@ -198,7 +198,7 @@ export async function explainFailure(plan: Plan, opts: ExecOptions, eo: ExplainO
   const p = at0;
   const run = await captureAround(plan, { ...base, recordSites: true }, (x, r) => {
     const ack = x.oracle.acknowledge;
-    x.oracle.acknowledge = (w) => (w.code === v.code ? 'explained' : ack?.(w));
+    x.oracle.acknowledge = (w) => w.code === v.code || ack?.(w) === true;
     x.haltAt = { incarnation: p.incarnation, fsOpIndex: p.fsOpIndex + pointsMax };
     x.probeFsOp = (op) => {
       if (x.cur.index !== p.incarnation || op.index < p.fsOpIndex - pointsMax) return;

@@ -15,6 +15,8 @@ import type { VfsSnapshot } from '../sim/vfs/vfs.js';
 import { Vfs } from '../sim/vfs/vfs.js';
 import type { FsOpInfo } from '../sim/world.js';
 import { Execution, initialVfs, tornOptions } from './execute.js';
+import { Forensics, opRef } from './forensics.js';
+import { describeOp } from '../sim/vfs/model.js';
 import { findingIdsOf } from './findings.js';
 import type { OracleHistory } from './oracles/invariants.js';
 import type { Plan } from './plan.js';
@@ -40,6 +42,8 @@ export interface CrashPointReport {
   readonly subsetMode: CrashReport['subsetMode'];
   /** recovery outcome per distinct image: 'pass' or a violation code → count */
   readonly outcomes: Readonly<Record<string, number>>;
+  /** per failing outcome code: the known findings its evidence showed ('+'-joined), or 'NEW' if any image's failure was new */
+  readonly outcomeFindings: Readonly<Record<string, string>>;
   readonly firstFailure: { readonly code: string; readonly message: string; readonly image: string; readonly lost: readonly string[] } | undefined;
 }
 
@@ -53,12 +57,17 @@ export interface ExploreReport {
   readonly totals: { readonly crashPoints: number; readonly candidates: number; readonly distinctImages: number; readonly pass: number; readonly fail: number; readonly byKind: Readonly<Record<'prefix' | 'subset' | 'torn', KindCount>> };
   /** why exploring stopped early, if it did (the workload broke an invariant first, or never reached the iteration) */
   readonly incomplete: string | undefined;
+  /** the workload's own violation, if it broke one before the iteration ended: new when no known finding's evidence holds */
+  readonly workloadViolation: { readonly code: string; readonly known: readonly string[] } | undefined;
 }
 
 interface Capture {
   readonly before: string;
   readonly snapshot: VfsSnapshot;
   readonly history: OracleHistory;
+  /** the run's forensic record and incarnation at the crash point (recovery is judged by evidence) */
+  readonly forensics: Forensics;
+  readonly incarnation: number;
 }
 
 function describeBatch(b: PersistBatch): string {
@@ -84,13 +93,13 @@ export async function explore(plan: Plan, opts: ExploreOptions = {}): Promise<Ex
       batchText = describeBatch(b);
     } else if (state === 'capturing') {
       state = 'done';
-      captures.push({ before: 'after the iteration (the next batch is collected)', snapshot: vfsOf().snapshot(), history: x.oracle.exportHistory() });
+      captures.push({ before: 'after the iteration (the next batch is collected)', snapshot: vfsOf().snapshot(), history: x.oracle.exportHistory(), forensics: x.forensics.snapshot(), incarnation: x.cur.index });
       x.cur.world.stop('explored iteration ended');
     }
   };
   x.probeFsOp = (op: FsOpInfo) => {
     if (state !== 'capturing') return;
-    captures.push({ before: `before ${op.primitive} ${op.args.join(' ')} (${op.taskName})`, snapshot: vfsOf().snapshot(), history: x.oracle.exportHistory() });
+    captures.push({ before: `before ${op.primitive} ${op.args.join(' ')} (${op.taskName})`, snapshot: vfsOf().snapshot(), history: x.oracle.exportHistory(), forensics: x.forensics.snapshot(), incarnation: x.cur.index });
   };
   x.startIncarnation(initialVfs(plan), undefined);
   for (const [i, c] of plan.commands.entries()) {
@@ -98,7 +107,7 @@ export async function explore(plan: Plan, opts: ExploreOptions = {}): Promise<Ex
     await x.command(c, i);
   }
   if (!x.over && state !== 'done') await x.advance(opts.stepsMax ?? 100_000);
-  if (state === 'capturing') captures.push({ before: 'after the iteration (the node is idle)', snapshot: vfsOf().snapshot(), history: x.oracle.exportHistory() });
+  if (state === 'capturing') captures.push({ before: 'after the iteration (the node is idle)', snapshot: vfsOf().snapshot(), history: x.oracle.exportHistory(), forensics: x.forensics.snapshot(), incarnation: x.cur.index });
   const incomplete = x.oracle.violation !== undefined ? `the workload broke ${x.oracle.violation.code} before the iteration ended: ${x.oracle.violation.message}` : state === 'before' ? `the workload produced only ${seen} persist iteration(s) with work; asked for #${target}` : undefined;
 
   const points: CrashPointReport[] = [];
@@ -113,11 +122,16 @@ export async function explore(plan: Plan, opts: ExploreOptions = {}): Promise<Ex
       ...opts.crashImages,
     });
     const outcomes: Record<string, number> = {};
+    const outcomeFindings: Record<string, string> = {};
     let firstFailure: CrashPointReport['firstFailure'];
+    const pendingOps = cap.snapshot.log.filter((e) => !e.durable).map((e) => opRef(e.op, describeOp(e.op)));
     for (const image of report.images) {
-      const y = new Execution({ ...plan, commands: [], liveness: false }, {});
+      const y = new Execution({ ...plan, commands: [], liveness: false }, { firstIncarnation: cap.incarnation + 1 });
       y.oracle.importHistory(cap.history);
-      y.startIncarnation(Vfs.fromImage(image, { personality: plan.personality }), { disk: image, summary: image.summary });
+      y.forensics.importFrom(cap.forensics);
+      const kept = new Set(image.keptSeqs);
+      y.forensics.crashes.push({ incarnation: cap.incarnation, step: 0, pending: pendingOps, kept: pendingOps.filter((o) => kept.has(o.seq)), lost: pendingOps.filter((o) => !kept.has(o.seq)), torn: image.torn });
+      y.startIncarnation(Vfs.fromImage(image, { personality: plan.personality }), { disk: image, summary: image.summary }, { kind: 'power-loss', why: 'power loss (explored crash point)', pageCacheOnly: new Set() });
       try {
         await y.cur.world.runUntil(() => y.over || y.cur.cell.load() !== undefined || y.cur.ended !== undefined, 'the node to start');
       } catch (e) {
@@ -127,9 +141,13 @@ export async function explore(plan: Plan, opts: ExploreOptions = {}): Promise<Ex
       const v = y.oracle.violation;
       const key = v === undefined ? 'pass' : v.code;
       outcomes[key] = (outcomes[key] ?? 0) + 1;
+      if (v !== undefined) {
+        const label = v.known.length === 0 ? 'NEW' : v.known.map((k) => k.id).join('+');
+        outcomeFindings[key] = outcomeFindings[key] === undefined || outcomeFindings[key] === label ? label : outcomeFindings[key] === 'NEW' || label === 'NEW' ? 'NEW' : `${outcomeFindings[key]}|${label}`;
+      }
       if (v !== undefined && firstFailure === undefined) firstFailure = { code: v.code, message: v.message, image: image.summary, lost: image.lost };
     }
-    points.push({ index, before: cap.before, pendingOps: report.pending.length, pending: report.pending, counts: report.counts, subsetMode: report.subsetMode, outcomes, firstFailure });
+    points.push({ index, before: cap.before, pendingOps: report.pending.length, pending: report.pending, counts: report.counts, subsetMode: report.subsetMode, outcomes, outcomeFindings, firstFailure });
   }
   const sum = (k: 'prefix' | 'subset' | 'torn'): KindCount => ({
     candidates: points.reduce((a, p) => a + p.counts[k].candidates, 0),
@@ -152,6 +170,7 @@ export async function explore(plan: Plan, opts: ExploreOptions = {}): Promise<Ex
       byKind: { prefix: sum('prefix'), subset: sum('subset'), torn: sum('torn') },
     },
     incomplete,
+    workloadViolation: x.oracle.violation === undefined ? undefined : { code: x.oracle.violation.code, known: x.oracle.violation.known.map((k) => k.id) },
   };
 }
 

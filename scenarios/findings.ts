@@ -2,79 +2,664 @@
  * Known findings: invariants the harness shows broken in a *faithful* design.
  * Each is a result, kept with its replay command (reports/findings.md) and a
  * test that asserts the harness still finds it (test/crash/findings.test.ts).
- * A campaign recognises a failure as known when design, personality, code and
- * fault condition match; anything else is new.
+ *
+ * A failure is recognised as a known finding by the evidence of its mechanism,
+ * never by its invariant code alone: each finding has a rule over the violation,
+ * the run's forensic record (scenarios/forensics.ts) and the disk, derived from
+ * its root cause in reports/findings.md, that returns one evidence sentence or
+ * nothing. No rule holds → the failure is NEW. Several hold → all are reported.
+ * `codes` only says which violations a rule is asked about.
  */
+import type { AvailState } from '../src/avail/state.js';
+import { laneRangeOf, toHex, type CommitQC, type LaneId } from '../src/types.js';
+import { blockHeaderHash, decodeAppQC, decodeWrapper } from '../src/codec/index.js';
+import { blockFileName } from '../src/persist/names.js';
+import type { DiskImage, LogEntry } from '../sim/vfs/model.js';
 import type { Personality } from '../sim/vfs/model.js';
+import type { CrashEvent, Forensics, OpRef, RestartEvent } from './forensics.js';
+import { readDisk, type AbPayload, type DiskView } from './oracles/disk.js';
+import type { KnownMatch, LostVote, Publication, Violation } from './oracles/invariants.js';
+
+/** What a finding's evidence rule may look at, at the moment of the violation. */
+export interface EvidenceInput {
+  readonly v: Omit<Violation, 'known'>;
+  readonly forensics: Forensics;
+  readonly stateDir: string;
+  readonly abPayload: AbPayload;
+  /** the incarnation the violation happened in */
+  readonly incarnation: number;
+  /** the guaranteed-durable disk now */
+  durable(): DiskImage;
+  /** the current VFS's pending (not yet durable) operations */
+  pending(): readonly LogEntry[];
+  /** every store into latestCommitQC after a startup, in order */
+  readonly publications: readonly Publication[];
+  /** the node now, if it runs */
+  state(): AvailState | undefined;
+  /** persist batches in a row with nothing to write (this incarnation) */
+  readonly emptyBatchesInARow: number;
+  /** CommitQC `index` of the global chain, if formed */
+  networkCommitQC(index: bigint): CommitQC | undefined;
+}
 
 export interface Finding {
   readonly id: string;
   readonly design: string;
-  /** personalities where it shows; a failure elsewhere counts as new */
+  /** personalities where it shows (documentation; the evidence rule decides) */
   readonly personalities: readonly Personality[];
-  /** violation codes (`<invariant>/<kind>`), each exact or a prefix ending in `*` */
+  /** violation codes (`<invariant>/<kind>`, exact or a prefix ending in `*`) its mechanism shows as */
   readonly codes: readonly string[];
-  /** 'none': shows without any disk fault; 'some': needs an injected fault first; 'any' */
-  readonly faults: 'none' | 'some' | 'any';
+  /** what it needs: disk behaviour and faults, one line (reports/findings.md) */
+  readonly needs: string;
   readonly title: string;
   /** where a campaign finds it: the cell and how many runs it may take (test/crash/findings.test.ts) */
   readonly foundIn: { readonly scenario: string; readonly personality: Personality; readonly faults: 'off' | 'swarm'; readonly runsMax: number };
+  /** the evidence sentence when the violation shows this finding's mechanism, else undefined */
+  evidence(e: EvidenceInput): string | undefined;
 }
 
 const ALL: readonly Personality[] = ['ext4', 'ext4-weak', 'strict-posix', 'ordered'];
 
+// ---------------------------------------------------------------------------
+// Vocabulary of the evidence sentences
+
+const laneShort = (lane: LaneId): string => `${lane.slice(0, 8)}…`;
+const blockPath = (e: EvidenceInput, lane: LaneId, n: bigint): string => `${e.stateDir}/blocks/${blockFileName(lane, n)}`;
+const commitQCPath = (e: EvidenceInput, i: bigint): string => `${e.stateDir}/commitqcs/${i}.pb`;
+/** `blocks/ab12cd34…_3.pb`, `commitqcs/2.pb`, `avail_inner_a.pb` */
+function rel(e: EvidenceInput, path: string): string {
+  const r = path.startsWith(`${e.stateDir}/`) ? path.slice(e.stateDir.length + 1) : path;
+  return r.replace(/([0-9a-f]{8})[0-9a-f]{56}_/, '$1…_');
+}
+const at = (inc: number, step: number): string => `step ${step} of incarnation ${inc}`;
+
+/** The restart that began the current incarnation and, after a power loss, the crash before it. */
+function lastRestart(e: EvidenceInput): { readonly restart: RestartEvent; readonly crash: CrashEvent | undefined } | undefined {
+  const restart = e.forensics.restartOf(e.incarnation);
+  if (restart === undefined) return undefined;
+  return { restart, crash: restart.kind === 'power-loss' ? e.forensics.crashOf(e.incarnation - 1) : undefined };
+}
+
+function startView(e: EvidenceInput): DiskView | undefined {
+  const r = e.forensics.restartOf(e.incarnation);
+  return r === undefined ? undefined : readDisk(r.disk.files, e.stateDir, e.abPayload);
+}
+
+const parentOf = (path: string): string => path.slice(0, path.lastIndexOf('/'));
+
+/** The entry operation (create of `path`, or mkdir of its directory) among `ops`. */
+function entryOpOf(ops: readonly OpRef[], path: string): OpRef | undefined {
+  return ops.find((o) => (o.kind === 'create' && o.path === path) || (o.kind === 'mkdir' && o.path === parentOf(path)));
+}
+
+/** A crash lost a write, a create or a truncate of `path`: which one, in words. */
+function lostDataOf(c: CrashEvent, path: string): string | undefined {
+  const w = c.lost.find((o) => o.path === path && (o.kind === 'write' || o.kind === 'truncate'));
+  if (c.torn?.path === path) return `the power loss tore its write at byte ${c.torn.cutAtBytes - c.torn.offsetBytes} of ${c.torn.lenBytes} (rest ${c.torn.fill})`;
+  if (w !== undefined) return `the power loss lost its write (${w.text})`;
+  return undefined;
+}
+
+// ---------------------------------------------------------------------------
+// Shared mechanisms
+
+/**
+ * F3: `path`'s fsync returned, but its directory entry (its create, or the
+ * mkdir of its directory) was not durable: still pending now (`afterCrash`
+ * false), or lost by a power loss since that fsync (`afterCrash` true).
+ */
+function dirEntryNotDurable(e: EvidenceInput, path: string, afterCrash: boolean): string | undefined {
+  const f = e.forensics;
+  const w = f.lastWrite(path, afterCrash ? f.endOf(e.incarnation - 1) : undefined);
+  if (w === undefined || w.fsync !== 'ok') return undefined;
+  const fsync = w.events.find((x) => x.primitive === 'fsync') as { incarnation: number; step: number };
+  const where = ` at ${at(fsync.incarnation, fsync.step)}`;
+  const posix = 'no directory fsync — durable only under POSIX directory-entry rules, beyond the spec\'s "fsync returned"';
+  if (afterCrash) {
+    for (const crash of f.crashes) {
+      if (crash.incarnation < fsync.incarnation || crash.incarnation >= e.incarnation) continue;
+      const lost = entryOpOf(crash.lost, path);
+      if (lost === undefined) continue;
+      return `the fsync of ${rel(e, path)} returned${where}, but the power loss ending incarnation ${crash.incarnation} lost ${lost.kind === 'create' ? 'its directory entry' : `its directory ${rel(e, lost.path)}/ itself`} (${lost.text}): ${posix}`;
+    }
+    return undefined;
+  }
+  // Its data is durable (the fsync returned) and it was not unlinked since, yet the durable disk has no such name.
+  if (w.events.some((x) => x.primitive === 'unlink')) return undefined;
+  const durable = e.durable();
+  if (durable.files.has(path)) return undefined;
+  const dirMissing = !durable.dirs.includes(parentOf(path));
+  return `the fsync of ${rel(e, path)} returned${where}, but ${dirMissing ? `its directory ${rel(e, parentOf(path))}/ itself` : 'its directory entry'} is still not durable: ${posix}`;
+}
+
+/** The forensic events before the end of `incarnation` (before its power loss). */
+const lastSeqOf = (f: Forensics, incarnation: number): number => f.endOf(incarnation);
+
+/**
+ * F8 / F8b: `path`'s data was never durable, and a process restart (same page
+ * cache) let the restarted node load it as persisted. `failedFsync`: F8 (an
+ * fsync of it failed before the restart); otherwise F8b (a plain kill).
+ */
+function pageCacheTakenAsPersisted(e: EvidenceInput, path: string, failedFsync: boolean, beforeSeq = Number.MAX_SAFE_INTEGER): string | undefined {
+  const f = e.forensics;
+  for (const restart of f.restarts) {
+    if (restart.kind !== 'process' || restart.incarnation > e.incarnation || !restart.pageCacheOnly.has(path)) continue;
+    const restartSeq = f.endOf(restart.incarnation - 1);
+    if (restartSeq > beforeSeq) continue;
+    // The file's last write before that restart: its fsync failed (F8) or never ran (F8b, a plain kill).
+    const w = f.lastWrite(path, restartSeq);
+    if (w === undefined || w.fsync !== (failedFsync ? 'failed' : 'none')) continue;
+    // Never made durable since: no later write of it whose fsync returned.
+    const later = f.lastWrite(path, beforeSeq);
+    if (later !== undefined && later.open.seq !== w.open.seq && later.fsync === 'ok') continue;
+    if (failedFsync) {
+      const x = w.events.find((y) => y.primitive === 'fsync' && y.result !== 'ok') as { incarnation: number; step: number; fault: string | undefined };
+      return `the fsync of ${rel(e, path)} failed at ${at(x.incarnation, x.step)} (${x.fault ?? 'EIO'}): its data never reached the disk; the process restarted on the same page cache (incarnation ${restart.incarnation}) and the loader took the page-cache bytes as persisted (fsyncgate)`;
+    }
+    return `${rel(e, path)} was written at ${at(w.open.incarnation, w.open.step)} but not yet fsynced when the process restarted (incarnation ${restart.incarnation}: ${restart.why}); the restarted node loaded its page-cache bytes as persisted`;
+  }
+  return undefined;
+}
+
+/** The file a subject names, for the event-time rules of F3, F8 and F8b. */
+function subjectFile(e: EvidenceInput): string | undefined {
+  const s = e.v.subject;
+  if (s === undefined) return undefined;
+  if (s.kind === 'block') return blockPath(e, s.lane, s.n);
+  if (s.kind === 'commitQC') return commitQCPath(e, s.index);
+  return undefined;
+}
+
+/** Files a restart-form violation lost (lost votes' blocks, the published CommitQC, the AppQC's CommitQC). */
+function lostFiles(e: EvidenceInput): string[] {
+  const s = e.v.subject;
+  if (s === undefined) return [];
+  if (s.kind === 'votes') return s.votes.map((v) => blockPath(e, v.lane, v.n));
+  if (s.kind === 'commitQC') return [commitQCPath(e, s.index)];
+  if (s.kind === 'restart') {
+    const r = /persisted AppQC at road index (\d+) but no matching commitQC/.exec(s.error);
+    return r === null ? [] : [commitQCPath(e, BigInt(r[1] as string))];
+  }
+  return [];
+}
+
+function firstEvidence(files: readonly string[], f: (path: string) => string | undefined): string | undefined {
+  for (const p of files) {
+    const s = f(p);
+    if (s !== undefined) return s;
+  }
+  return undefined;
+}
+
+/** The CommitQC indices the seed loader keeps from a disk: the consecutive run from the smallest. */
+function keptCommitQCs(view: DiskView): bigint[] {
+  const ok = [...view.commitQCs.entries()].filter(([i, f]) => f.kind === 'ok' && f.value.vote.view.index === i).map(([i]) => i).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const kept: bigint[] = [];
+  for (const i of ok) {
+    const prev = kept[kept.length - 1];
+    if (prev !== undefined && i !== prev + 1n) break;
+    kept.push(i);
+  }
+  return kept;
+}
+
+/** F6: commitqcs/<r>.pb is intact on the start disk, but a gap above an older file made the loader drop it. */
+function gapDroppedCommitQC(e: EvidenceInput, r: bigint): string | undefined {
+  const view = startView(e);
+  const lr = lastRestart(e);
+  if (view === undefined || lr === undefined) return undefined;
+  const f = view.commitQCs.get(r);
+  if (f === undefined || f.kind !== 'ok') return undefined;
+  const kept = keptCommitQCs(view);
+  if (kept.includes(r) || kept.length === 0) return undefined;
+  const oldest = kept[0] as bigint;
+  const oldPath = commitQCPath(e, oldest);
+  const unlinkLost = lr.crash?.lost.find((o) => o.kind === 'unlink' && o.path === oldPath);
+  const why = unlinkLost !== undefined ? `its unlink (${unlinkLost.text}) was lost by the power loss` : 'it had not been deleted yet';
+  return `the disk the node restarted from holds ${rel(e, oldPath)} (an old file: ${why}) and an intact ${rel(e, commitQCPath(e, r))} with a gap between: the gap-truncating loader keeps [${kept.join(', ')}] and drops CommitQC ${r}`;
+}
+
+/** F9: a lost voted block's file was unlinked by the prune step while the durable AppQC did not justify it. */
+function unjustifiedPrune(e: EvidenceInput, v: LostVote): string | undefined {
+  const path = blockPath(e, v.lane, v.n);
+  const before = e.forensics.endOf(e.incarnation - 1);
+  const u = [...e.forensics.blockUnlinks].reverse().find((x) => x.event.seq < before && x.event.path === path && x.event.group === 'deleteOldBlocks' && x.event.result === 'ok' && v.n >= x.durablePrunePoint);
+  if (u === undefined) return undefined;
+  // The file must be gone from the disk the node restarted from (not re-written since).
+  const view = startView(e);
+  if (view?.blocks.get(v.lane)?.has(v.n) === true) return undefined;
+  const appqc = u.durableAppQC === undefined ? 'no AppQC was durable' : `the durable AppQC (${u.durableAppQC}) did not justify it (its prune point for the lane is ${u.durablePrunePoint})`;
+  return `${rel(e, path)}, voted for in incarnation ${v.incarnation}, was unlinked at ${at(u.event.incarnation, u.event.step)} by deleteOldBlocks while ${appqc}; the power loss came before the new AppQC was durable`;
+}
+
+/** F7: a corrupted read of a lower block file made the loader truncate the lane, dropping an intact voted block. */
+function corruptionTruncated(e: EvidenceInput, v: LostVote): string | undefined {
+  const view = startView(e);
+  const file = view?.blocks.get(v.lane)?.get(v.n);
+  if (file === undefined || file.kind !== 'ok' || toHex(blockHeaderHash(file.value.block.header)) !== v.hashHex) return undefined;
+  const corrupted = e.forensics.corruptedReads(e.incarnation).filter((x) => {
+    const m = x.path === undefined ? null : /\/blocks\/([0-9a-f]{64})_(\d+)\.pb$/.exec(x.path);
+    return m !== null && m[1] === v.lane && BigInt(m[2] as string) < v.n;
+  });
+  const c = corrupted[0];
+  if (c === undefined || c.path === undefined) return undefined;
+  return `a read of ${rel(e, c.path)} returned corrupted bytes at ${at(c.incarnation, c.step)} (${c.fault ?? 'read corruption'}); the loader skipped it and truncated lane ${laneShort(v.lane)} at that gap, dropping the intact, durable ${rel(e, blockPath(e, v.lane, v.n))} the node had voted for (incarnation ${v.incarnation})`;
+}
+
+/** F15: the disk itself has a gap below an intact voted block, so the seed block loader drops it. */
+function diskGapTruncated(e: EvidenceInput, v: LostVote): string | undefined {
+  const view = startView(e);
+  const lane = view?.blocks.get(v.lane);
+  const file = lane?.get(v.n);
+  if (lane === undefined || file?.kind !== 'ok' || toHex(blockHeaderHash(file.value.block.header)) !== v.hashHex) return undefined;
+  const ok = [...lane.entries()].filter(([n, f]) => f.kind === 'ok' && f.value.block.header.blockNumber === n && f.value.block.header.lane === v.lane).map(([n]) => n).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const kept: bigint[] = [];
+  for (const n of ok) {
+    const prev = kept[kept.length - 1];
+    if (prev !== undefined && n !== prev + 1n) break;
+    kept.push(n);
+  }
+  if (kept.length === 0 || kept.includes(v.n)) return undefined;
+  const gapAt = (kept[kept.length - 1] as bigint) + 1n;
+  // Why the disk has the gap: a stale file below it whose unlink was not durable, or a missing file whose create was lost.
+  const f = e.forensics;
+  const end = f.endOf(e.incarnation - 1);
+  const stale = kept.map((n) => blockPath(e, v.lane, n)).find((p) => f.eventsOf(p).some((x) => x.primitive === 'unlink' && x.result === 'ok' && x.seq < end));
+  let cause: string | undefined;
+  if (stale !== undefined) {
+    const u = [...f.eventsOf(stale)].reverse().find((x) => x.primitive === 'unlink' && x.result === 'ok' && x.seq < end) as { incarnation: number; step: number };
+    cause = `${rel(e, stale)} is stale: it was unlinked at ${at(u.incarnation, u.step)}, but the unlink never became durable (no directory fsync) and a power loss undid it`;
+  } else {
+    const missing = blockPath(e, v.lane, gapAt);
+    const lost = f.crashes.filter((c) => c.incarnation < e.incarnation).map((c) => entryOpOf(c.lost, missing)).find((o) => o !== undefined);
+    if (lost !== undefined) cause = `${rel(e, missing)} is missing: a power loss lost its directory entry (${lost.text}; no directory fsync)`;
+  }
+  if (cause === undefined) return undefined;
+  return `the disk the node restarted from holds blocks [${kept[0]}..${kept[kept.length - 1]}] of lane ${laneShort(v.lane)} and, above a gap at ${gapAt}, the intact ${rel(e, blockPath(e, v.lane, v.n))} the node voted for (incarnation ${v.incarnation}): ${cause}; the gap-truncating loader keeps the run below the gap and drops the voted block`;
+}
+
+/**
+ * X1: own block `n` (header hash in the subject) was handed to the peers and
+ * later produced again with different content; find the restart at which a
+ * mechanism lost it and name it with `check` (each finding's own).
+ */
+function ownBlockLoss(e: EvidenceInput, check: (e2: EvidenceInput, v: LostVote) => string | undefined): string | undefined {
+  const s = e.v.subject;
+  if (s?.kind !== 'block' || s.hashHex === undefined) return undefined;
+  // The first restart after which the node could not have the disseminated block: that one lost it.
+  for (const r of e.forensics.restarts) {
+    if (r.incarnation === 0 || r.incarnation <= (s.seenIn ?? -1)) continue;
+    const v: LostVote = { lane: s.lane, n: s.n, hashHex: s.hashHex, incarnation: r.incarnation - 1, missing: true };
+    const e2: EvidenceInput = { ...e, incarnation: r.incarnation, v: { ...e.v, subject: { kind: 'votes', votes: [v] } } };
+    if (!blockLostAt(e2, v)) continue;
+    const why = check(e2, v);
+    return why === undefined ? undefined : `own block ${s.n}, handed to the peers before it was safe on disk, was lost at the restart of incarnation ${r.incarnation}: ${why}; the node then produced a different block ${s.n}`;
+  }
+  return undefined;
+}
+
+/** Whether the restart that began `e.incarnation` cannot have restored block `v` (absent or different on its disk, above a gap, or above a corrupted read of its lane). */
+function blockLostAt(e: EvidenceInput, v: LostVote): boolean {
+  const lane = startView(e)?.blocks.get(v.lane);
+  const f = lane?.get(v.n);
+  if (f?.kind !== 'ok' || toHex(blockHeaderHash(f.value.block.header)) !== v.hashHex) return true;
+  const ok = [...(lane as Map<bigint, unknown>).keys()].filter((n) => lane?.get(n)?.kind === 'ok').sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  for (let n = ok[0] ?? v.n; n < v.n; n++) if (!ok.includes(n)) return true;
+  return e.forensics.corruptedReads(e.incarnation).some((x) => {
+    const m = x.path === undefined ? null : /\/blocks\/([0-9a-f]{64})_(\d+)\.pb$/.exec(x.path);
+    return m !== null && m[1] === v.lane && BigInt(m[2] as string) <= v.n;
+  });
+}
+
+function lostVotes(e: EvidenceInput): readonly LostVote[] {
+  const s = e.v.subject;
+  return s?.kind === 'votes' ? s.votes : [];
+}
+
+function anyVote(e: EvidenceInput, f: (v: LostVote) => string | undefined): string | undefined {
+  for (const v of lostVotes(e)) {
+    const s = f(v);
+    if (s !== undefined) return s;
+  }
+  return undefined;
+}
+
+/** The slot file of an A/B load failure and what the start disk holds there. */
+function abSlots(e: EvidenceInput): { readonly name: string; readonly path: string; readonly bytes: Uint8Array | undefined }[] {
+  const disk = e.forensics.restartOf(e.incarnation)?.disk;
+  return ['avail_inner_a.pb', 'avail_inner_b.pb'].map((name) => ({ name, path: `${e.stateDir}/${name}`, bytes: disk?.files.get(`${e.stateDir}/${name}`) }));
+}
+
+/**
+ * Why a file's bytes on the disk the node started from are not a whole write:
+ * its last write before this incarnation failed, or never completed its fsync
+ * before a power loss (lost, torn, or not yet issued) or a process restart.
+ */
+function partialWriteOf(e: EvidenceInput, path: string): string | undefined {
+  const f = e.forensics;
+  const w = f.lastWrite(path, f.endOf(e.incarnation - 1));
+  if (w === undefined) return undefined;
+  if (w.writeFailed !== undefined) return `its write failed at ${at(w.writeFailed.incarnation, w.writeFailed.step)} (${w.writeFailed.fault ?? w.writeFailed.result})`;
+  if (w.fsync === 'ok') return undefined;
+  for (const r of f.restarts) {
+    if (r.incarnation <= w.open.incarnation || r.incarnation > e.incarnation) continue;
+    if (r.kind === 'process') {
+      if (r.pageCacheOnly.has(path)) return `the process restarted (incarnation ${r.incarnation}: ${r.why}) before its write was fsynced`;
+      continue;
+    }
+    const crash = f.crashOf(r.incarnation - 1);
+    if (crash === undefined) continue;
+    const lost = lostDataOf(crash, path);
+    if (lost !== undefined) return lost;
+    return w.events.some((x) => x.primitive === 'write') ? `the power failed (end of incarnation ${crash.incarnation}) before its write was fsynced` : `the power failed (end of incarnation ${crash.incarnation}) after its create, before its write was issued`;
+  }
+  return undefined;
+}
+
+// ---------------------------------------------------------------------------
+// The findings of design seed
+
 export const FINDINGS: readonly Finding[] = [
-  { id: 'F1', design: 'seed', personalities: ALL, codes: ['I2/published-by-prune', 'I2/published-lost-by-crash'], faults: 'any', title: 'prune publishes a fast-forwarded CommitQC before it is on disk; a crash then loses a published CommitQC', foundIn: { scenario: 'persist-prune-race', personality: 'ext4-weak', faults: 'off', runsMax: 3 } },
-  { id: 'F2', design: 'seed', personalities: ALL, codes: ['X2/regressed-by-persist', 'I11/appended-beyond-published'], faults: 'any', title: 'after a fast-forward the persist loop publishes an older CommitQC: latestCommitQC goes backwards (and PushCommitQC then appends past it, I11)', foundIn: { scenario: 'persist-prune-race', personality: 'ext4-weak', faults: 'off', runsMax: 5 } },
+  {
+    id: 'F1',
+    design: 'seed',
+    personalities: ALL,
+    codes: ['I2/published-by-prune', 'I2/published-lost-by-crash'],
+    needs: 'any disk, no faults',
+    title: 'prune publishes a fast-forwarded CommitQC before it is on disk; a crash then loses a published CommitQC',
+    foundIn: { scenario: 'persist-prune-race', personality: 'ext4-weak', faults: 'off', runsMax: 3 },
+    evidence(e) {
+      const s = e.v.subject;
+      if (s?.kind !== 'commitQC') return undefined;
+      if (e.v.code === 'I2/published-by-prune') {
+        // The store being judged: prune's, in this incarnation, of this index.
+        const p = [...e.publications].reverse().find((x) => x.incarnation === e.incarnation && x.index === s.index);
+        if (p?.writer !== 'prune') return undefined;
+        return `prune's fast-forward published CommitQC ${s.index} at ${at(p.incarnation, p.step)} while ${rel(e, commitQCPath(e, s.index))} was not durable (PushAppQC is not gated on durability)`;
+      }
+      // Restart form: the lost publication was prune's, and its file was never fsynced before the power loss.
+      // Restart form: the lost publication was prune's, and its file's write had not completed when the node went down.
+      const p = e.publications.find((x) => x.index === s.index);
+      const lr = lastRestart(e);
+      if (p?.writer !== 'prune' || lr === undefined) return undefined;
+      const path = commitQCPath(e, s.index);
+      const w = e.forensics.lastWrite(path, e.forensics.endOf(e.incarnation - 1));
+      if (w !== undefined && w.fsync === 'ok') return undefined;
+      return `prune's fast-forward published CommitQC ${s.index} at ${at(p.incarnation, p.step)}; ${rel(e, path)} was ${w === undefined ? 'not yet written' : 'written but not yet fsynced'} when ${lr.restart.kind === 'process' ? 'the process restarted' : 'the power failed'}`;
+    },
+  },
+  {
+    id: 'F2',
+    design: 'seed',
+    personalities: ALL,
+    codes: ['X2/regressed-by-persist', 'I11/appended-beyond-published'],
+    needs: 'any disk, no faults',
+    title: 'after a fast-forward the persist loop publishes an older CommitQC: latestCommitQC goes backwards (and PushCommitQC then appends past it, I11)',
+    foundIn: { scenario: 'persist-prune-race', personality: 'ext4-weak', faults: 'off', runsMax: 5 },
+    evidence(e) {
+      const s = e.v.subject;
+      if (s?.kind !== 'commitQC') return undefined;
+      const here = e.publications.filter((p) => p.incarnation === e.incarnation);
+      if (e.v.code === 'X2/regressed-by-persist') {
+        // This store is the regression: the value it went back from was prune's.
+        const high = here.find((q) => q.writer === 'prune' && q.index === s.from);
+        if (high === undefined) return undefined;
+        return `prune's fast-forward published CommitQC ${high.index} at ${at(high.incarnation, high.step)}; the persist loop, with a batch collected before the prune, then stored the older CommitQC ${s.index} at step ${e.v.step}`;
+      }
+      // I11: a regression by persist from a value prune had published (this incarnation) came first.
+      for (let i = 0; i < here.length; i++) {
+        const p = here[i] as Publication;
+        if (p.writer !== 'persist') continue;
+        const high = here.slice(0, i).find((q) => q.writer === 'prune' && q.index > p.index);
+        if (high === undefined) continue;
+        return `prune's fast-forward published CommitQC ${high.index} at ${at(high.incarnation, high.step)}; the persist loop, with a batch collected before the prune, then stored the older CommitQC ${p.index} at step ${p.step}; PushCommitQC then appended CommitQC ${s.index} past it`;
+      }
+      return undefined;
+    },
+  },
   {
     id: 'F3',
     design: 'seed',
     personalities: ['strict-posix'],
-    codes: ['I3/vote-not-durable', 'I2/published-by-persist', 'I1/appqc-without-commitqc', 'I9/below-cursor-not-durable', 'I3/voted-block-lost-by-crash', 'I2/published-lost-by-crash', 'I5/error:persisted AppQC at road index N but no matching commitQC on disk'],
-    faults: 'any',
-    title: 'no directory fsync: new block and CommitQC files (and blocks/, commitqcs/ themselves) can vanish after their fsync', foundIn: { scenario: 'steady', personality: 'strict-posix', faults: 'off', runsMax: 3 },
+    codes: ['I3/vote-not-durable', 'I2/published-by-persist', 'I1/appqc-without-commitqc', 'I9/below-cursor-not-durable', 'I3/voted-block-lost-by-crash', 'I2/published-lost-by-crash', 'I5/error:persisted AppQC at road index N but no matching commitQC on disk', 'X1/own-equivocation'],
+    needs: 'POSIX directory-entry durability (strict-posix): beyond the spec\'s "fsync returned" definition of durable; no faults',
+    title: 'no directory fsync: new block and CommitQC files (and blocks/, commitqcs/ themselves) can vanish after their fsync — a violation only under POSIX directory-entry durability, beyond the spec\'s "fsync returned" definition',
+    foundIn: { scenario: 'steady', personality: 'strict-posix', faults: 'off', runsMax: 3 },
+    evidence(e) {
+      if (e.v.code.startsWith('X1/')) return ownBlockLoss(e, (e2, v) => (startView(e2)?.blocks.get(v.lane)?.get(v.n) === undefined ? dirEntryNotDurable(e2, blockPath(e2, v.lane, v.n), true) : undefined));
+      const file = subjectFile(e);
+      if (file !== undefined && !e.v.code.includes('lost-by-crash')) return dirEntryNotDurable(e, file, false);
+      return firstEvidence(lostFiles(e), (p) => dirEntryNotDurable(e, p, true));
+    },
   },
-  { id: 'F4', design: 'seed', personalities: ALL, codes: ['I5/abort:decode block file*'], faults: 'any', title: 'an empty block file (created, data not yet durable, or a failed write) makes the restart panic', foundIn: { scenario: 'torn-writes', personality: 'ordered', faults: 'off', runsMax: 30 } },
-  { id: 'F5', design: 'seed', personalities: ALL, codes: ['X1/own-equivocation'], faults: 'any', title: 'after a crash the node re-produces an own block it had already disseminated, with different content', foundIn: { scenario: 'torn-writes-byte', personality: 'ordered', faults: 'off', runsMax: 30 } },
-  { id: 'F6', design: 'seed', personalities: ALL, codes: ['I5/error:persisted AppQC at road index N but no matching commitQC on disk'], faults: 'any', title: 'after a fast-forward, an old CommitQC file whose unlink was lost makes the gap-truncating loader drop the AppQC\'s CommitQC: restart fails', foundIn: { scenario: 'fast-forward', personality: 'ordered', faults: 'off', runsMax: 30 } },
-  { id: 'F7', design: 'seed', personalities: ['ext4', 'ext4-weak', 'ordered'], codes: ['I3/voted-block-lost-by-crash'], faults: 'some', title: 'a corrupt read of one block file at startup truncates the lane at that gap: blocks the node voted for are gone', foundIn: { scenario: 'read-corruption', personality: 'ext4-weak', faults: 'off', runsMax: 30 } },
-  { id: 'F8', design: 'seed', personalities: ['ext4', 'ext4-weak', 'ordered'], codes: ['I3/vote-not-durable', 'I9/below-cursor-not-durable', 'I1/appqc-without-commitqc', 'I2/published-by-persist'], faults: 'any', title: 'after a process restart (a kill between write and fsync, or an fsync failure) the node loads page-cache-only data as persisted and votes for it (fsyncgate)', foundIn: { scenario: 'write-errors', personality: 'ext4-weak', faults: 'off', runsMax: 30 } },
-  { id: 'F9', design: 'seed', personalities: ALL, codes: ['I3/voted-block-lost-by-crash'], faults: 'any', title: 'old block files are deleted (step 2) before the AppQC that justifies it is written (step 4): a crash in between loses voted blocks', foundIn: { scenario: 'long-haul', personality: 'ordered', faults: 'off', runsMax: 30 } },
+  {
+    id: 'F4',
+    design: 'seed',
+    personalities: ALL,
+    codes: ['I5/abort:decode block file*'],
+    needs: 'any disk; a power loss between a block file\'s create and its data, or a failed write',
+    title: 'an empty or cut block file (created, data not yet durable, or a failed write) makes the restart panic',
+    foundIn: { scenario: 'torn-writes', personality: 'ordered', faults: 'off', runsMax: 30 },
+    evidence(e) {
+      const s = e.v.subject;
+      const m = s?.kind === 'restart' ? /decode block file (\S+?):/.exec(s.error) : null;
+      if (m === null) return undefined;
+      const path = `${e.stateDir}/blocks/${m[1]}`;
+      const bytes = e.forensics.restartOf(e.incarnation)?.disk.files.get(path);
+      if (bytes === undefined) return undefined;
+      const why = partialWriteOf(e, path);
+      if (why === undefined) return undefined;
+      return `${rel(e, path)} holds ${bytes.length === 0 ? 'no bytes' : `only ${bytes.length} bytes`} on the disk the node restarted from: its create was kept but ${why}; the loader decodes it as a message without content and panics instead of skipping it`;
+    },
+  },
+  {
+    id: 'F5',
+    design: 'seed',
+    personalities: ALL,
+    codes: ['X1/own-equivocation'],
+    needs: 'any disk, no faults; a restart before an own block is durable',
+    title: 'after a crash the node re-produces an own block it had already disseminated, with different content',
+    foundIn: { scenario: 'torn-writes-byte', personality: 'ordered', faults: 'off', runsMax: 30 },
+    evidence: (e) =>
+      ownBlockLoss(e, (e2, v) => {
+        const path = blockPath(e2, v.lane, v.n);
+        const f = startView(e2)?.blocks.get(v.lane)?.get(v.n);
+        if (f?.kind === 'ok') return undefined;
+        // Not yet durable when the node went down: never written, or its write not yet fsynced.
+        const w = e2.forensics.lastWrite(path, e2.forensics.endOf(e2.incarnation - 1));
+        if (w !== undefined && w.fsync === 'ok') return undefined;
+        const r = e2.forensics.restartOf(e2.incarnation) as RestartEvent;
+        const crash = r.kind === 'power-loss' ? e2.forensics.crashOf(e2.incarnation - 1) : undefined;
+        const lost = crash === undefined ? undefined : lostDataOf(crash, path);
+        return `${rel(e2, path)} was ${w === undefined ? 'not yet written' : (lost ?? 'not yet fsynced')} when ${r.kind === 'process' ? 'the process restarted' : 'the power failed'}`;
+      }),
+  },
+  {
+    id: 'F6',
+    design: 'seed',
+    personalities: ALL,
+    codes: ['I5/error:persisted AppQC at road index N but no matching commitQC on disk', 'I2/published-lost-by-crash'],
+    needs: 'any disk, no faults; a power loss after a fast-forward, before the old CommitQC files are gone',
+    title: 'after a fast-forward, an old CommitQC file whose unlink was lost makes the gap-truncating loader drop the AppQC\'s CommitQC: restart fails',
+    foundIn: { scenario: 'fast-forward', personality: 'ordered', faults: 'off', runsMax: 30 },
+    evidence(e) {
+      const files = lostFiles(e);
+      for (const p of files) {
+        const m = /\/commitqcs\/(\d+)\.pb$/.exec(p);
+        if (m === null) continue;
+        const s = gapDroppedCommitQC(e, BigInt(m[1] as string));
+        if (s !== undefined) return s;
+      }
+      return undefined;
+    },
+  },
+  {
+    id: 'F7',
+    design: 'seed',
+    personalities: ['ext4', 'ext4-weak', 'ordered'],
+    codes: ['I3/voted-block-lost-by-crash', 'X1/own-equivocation'],
+    needs: 'any disk; media corruption of a block file below a voted one (a read returns flipped bits)',
+    title: 'a corrupt read of one block file at startup truncates the lane at that gap: intact, durable blocks above it that the node voted for are dropped',
+    foundIn: { scenario: 'read-corruption', personality: 'ext4-weak', faults: 'off', runsMax: 30 },
+    evidence: (e) => (e.v.code.startsWith('X1/') ? ownBlockLoss(e, corruptionTruncated) : anyVote(e, (v) => corruptionTruncated(e, v))),
+  },
+  {
+    id: 'F8',
+    design: 'seed',
+    personalities: ['ext4', 'ext4-weak', 'ordered'],
+    codes: ['I3/vote-not-durable', 'I9/below-cursor-not-durable', 'I1/appqc-without-commitqc', 'I2/published-by-persist', 'I3/voted-block-lost-by-crash', 'I2/published-lost-by-crash', 'I5/error:persisted AppQC at road index N but no matching commitQC on disk'],
+    needs: 'any disk; an fsync failure (EIO) on a block or CommitQC file, then a process restart',
+    title: 'after an fsync failure and a process restart the node loads page-cache-only data as persisted and votes for it (fsyncgate)',
+    foundIn: { scenario: 'write-errors', personality: 'ext4-weak', faults: 'off', runsMax: 30 },
+    evidence(e) {
+      const file = subjectFile(e);
+      if (file !== undefined && !e.v.code.includes('lost-by-crash')) return pageCacheTakenAsPersisted(e, file, true);
+      const crash = lastRestart(e)?.crash;
+      return firstEvidence(lostFiles(e), (p) => pageCacheTakenAsPersisted(e, p, true, crash === undefined ? undefined : lastSeqOf(e.forensics, crash.incarnation)));
+    },
+  },
+  {
+    id: 'F8b',
+    design: 'seed',
+    personalities: ['ext4', 'ext4-weak', 'ordered'],
+    codes: ['I3/vote-not-durable', 'I9/below-cursor-not-durable', 'I1/appqc-without-commitqc', 'I2/published-by-persist', 'I3/voted-block-lost-by-crash', 'I2/published-lost-by-crash', 'I5/error:persisted AppQC at road index N but no matching commitQC on disk'],
+    needs: 'any disk, no faults; the process killed between a file\'s write and its fsync, then restarted',
+    title: 'after a plain process restart (killed between a write and its fsync) the node loads page-cache-only data as persisted and votes for it',
+    foundIn: { scenario: 'read-corruption', personality: 'ext4-weak', faults: 'off', runsMax: 150 },
+    evidence(e) {
+      const file = subjectFile(e);
+      if (file !== undefined && !e.v.code.includes('lost-by-crash')) return pageCacheTakenAsPersisted(e, file, false);
+      const crash = lastRestart(e)?.crash;
+      return firstEvidence(lostFiles(e), (p) => pageCacheTakenAsPersisted(e, p, false, crash === undefined ? undefined : lastSeqOf(e.forensics, crash.incarnation)));
+    },
+  },
+  {
+    id: 'F9',
+    design: 'seed',
+    personalities: ALL,
+    codes: ['I3/voted-block-lost-by-crash', 'X1/own-equivocation'],
+    needs: 'any disk, no faults; a power loss between the block deletion and the AppQC write of one iteration',
+    title: 'old block files are deleted (step 2) before the AppQC that justifies it is written (step 4): a crash in between loses voted blocks',
+    foundIn: { scenario: 'long-haul', personality: 'ordered', faults: 'off', runsMax: 30 },
+    evidence: (e) => (e.v.code.startsWith('X1/') ? ownBlockLoss(e, unjustifiedPrune) : anyVote(e, (v) => unjustifiedPrune(e, v))),
+  },
   {
     id: 'F10',
     design: 'seed',
     personalities: ALL,
     codes: ['I5/error:NewPersister avail_inner: no valid state*'],
-    faults: 'any',
+    needs: 'any disk; a failed or torn first write of the A/B file',
     title: 'a torn or failed first write of the A/B file leaves a corrupt slot beside an empty one: the load decision is an error and the node never restarts',
     foundIn: { scenario: 'ab-write-errors', personality: 'ext4-weak', faults: 'off', runsMax: 30 },
+    evidence(e) {
+      const slots = abSlots(e);
+      const empty = slots.find((s) => s.bytes === undefined || s.bytes.length === 0);
+      const corrupt = slots.find((s) => s.bytes !== undefined && s.bytes.length > 0 && 'error' in decodeWrapper(s.bytes));
+      if (empty === undefined || corrupt === undefined) return undefined;
+      const why = partialWriteOf(e, corrupt.path);
+      if (why === undefined) return undefined;
+      return `${corrupt.name} holds a cut first write (${why}) and ${empty.name} is empty: "Corrupt + NotExist" is an error, not "no data", so the node cannot restart`;
+    },
   },
   {
     id: 'F11',
     design: 'seed',
     personalities: ALL,
     codes: ['I5/error:NewPersister avail_inner: unmarshal persisted*'],
-    faults: 'any',
-    title: 'a torn A/B write whose unwritten tail reads as zeros still parses as a wrapper; its payload does not, and the loader refuses to fall back to the other, valid slot',
+    needs: 'a disk that can tear a write and leave its tail zeroed (ext4 without data=ordered, XFS); no faults',
+    title: 'an A/B write torn with a zero (or garbage) tail still parses as a wrapper, its payload does not, and the loader never falls back to the other slot — on the first A/B write there is no older valid slot at all',
     foundIn: { scenario: 'torn-targeted', personality: 'ordered', faults: 'off', runsMax: 30 },
+    evidence(e) {
+      // The power loss that tore the winning slot's last write.
+      const slots = abSlots(e);
+      const torn = e.forensics.crashes.filter((c) => c.incarnation < e.incarnation && c.torn !== undefined && c.torn.fill !== 'old' && slots.some((x) => x.path === c.torn?.path)).map((c) => c.torn).pop();
+      if (torn === undefined) return undefined;
+      const winner = slots.find((s) => s.path === torn.path);
+      if (winner?.bytes === undefined) return undefined;
+      const w = decodeWrapper(winner.bytes);
+      if ('error' in w || w.ok.data === undefined || decodeAppQC(w.ok.data).kind === 'value') return undefined;
+      const other = slots.find((s) => s !== winner) as (typeof slots)[number];
+      const ow = other.bytes === undefined || other.bytes.length === 0 ? undefined : decodeWrapper(other.bytes);
+      const otherText = ow === undefined ? `${other.name} is empty: this was the first A/B write, there is no older valid slot` : 'error' in ow ? `${other.name} is corrupt too` : `${other.name} holds the valid seq ${ow.ok.seq}, which the loader does not fall back to`;
+      return `the power loss tore the A/B write of ${winner.name} (seq ${w.ok.seq}) at byte ${torn.cutAtBytes - torn.offsetBytes} of ${torn.lenBytes} with a ${torn.fill} tail: the wrapper's seq and length survive and parse, its AppQC payload does not; ${otherText}`;
+    },
   },
   {
     id: 'F12',
     design: 'seed',
     personalities: ALL,
     codes: ['LIVENESS/livelock:avail/persist'],
-    faults: 'any',
+    needs: 'any disk, no faults; a prune that empties a lane past its persistence cursor',
     title: 'the persist loop busy-spins when a prune empties a lane past its persistence cursor: the wake predicate holds, the batch is empty, nothing moves the cursor',
     foundIn: { scenario: 'torn-targeted', personality: 'ordered', faults: 'off', runsMax: 30 },
+    evidence(e) {
+      const inner = e.state()?.core.inner;
+      if (inner === undefined || e.emptyBatchesInARow < 100) return undefined;
+      for (const [lane, q] of inner.blocks) {
+        const cursor = inner.nextBlockToPersist.get(lane) ?? 0n;
+        if (q.first === q.next && cursor < q.first) {
+          return `lane ${laneShort(lane)}: nextBlockToPersist ${cursor} < blocks.first = blocks.next = ${q.first} (a prune emptied the lane past the cursor); the persist loop collected ${e.emptyBatchesInARow} empty batches in a row`;
+        }
+      }
+      return undefined;
+    },
   },
   {
     id: 'F13',
     design: 'seed',
     personalities: ALL,
     codes: ['I4/delete-at-or-above-appqc'],
-    faults: 'some',
+    needs: 'any disk; media corruption of a CommitQC file read at startup (a sticky bit flip)',
     title: 'a corrupt read of a CommitQC file at startup (a sticky bit flip) makes the loader skip it, and the cleanup then deletes it although no durable AppQC justifies that: a read error destroys durable data',
     foundIn: { scenario: 'read-corruption', personality: 'ordered', faults: 'off', runsMax: 150 },
+    evidence(e) {
+      const s = e.v.subject;
+      if (s?.kind !== 'commitQC') return undefined;
+      const path = commitQCPath(e, s.index);
+      const c = e.forensics.corruptedReads(e.incarnation, path)[0];
+      if (c === undefined) return undefined;
+      return `a read of ${rel(e, path)} returned corrupted bytes at ${at(c.incarnation, c.step)} (${c.fault ?? 'read corruption'}): the loader skipped it, so the CommitQC queue starts above it, and the persist loop's cleanup now deletes the durable file although the durable AppQC does not justify it`;
+    },
+  },
+  {
+    id: 'F14',
+    design: 'seed',
+    personalities: ALL,
+    codes: ['I3/vote-not-durable', 'I9/below-cursor-not-durable', 'I3/voted-block-lost-by-crash'],
+    needs: 'any disk; media corruption of a block file that still decodes (a read returns flipped bits)',
+    title: 'a block file that reads back corrupted but still decodes is loaded as persisted (no checksum, no signature check on load): the node votes for a header no one proposed',
+    foundIn: { scenario: 'swarm-faults', personality: 'ext4-weak', faults: 'swarm', runsMax: 60 },
+    evidence(e) {
+      const s = e.v.subject;
+      // Restart form: the vote was for the corrupted read; the restarted node reads the true block.
+      if (s?.kind === 'votes') {
+        for (const v of s.votes) {
+          if (v.missing) continue;
+          const path = blockPath(e, v.lane, v.n);
+          const c = e.forensics.corruptedReads(v.incarnation, path)[0];
+          if (c !== undefined) return `a read of ${rel(e, path)} returned corrupted bytes at ${at(c.incarnation, c.step)} (${c.fault ?? 'read corruption'}) that still decoded as a block; the node voted for that header, and after the restart it reads the true, different block`;
+        }
+        return undefined;
+      }
+      if (s?.kind !== 'block') return undefined;
+      const path = blockPath(e, s.lane, s.n);
+      const c = e.forensics.corruptedReads(e.incarnation, path)[0];
+      if (c === undefined) return undefined;
+      // The file itself is on disk; what the node loaded is not what it holds.
+      const f = readDisk(e.durable().files, e.stateDir, e.abPayload).blocks.get(s.lane)?.get(s.n);
+      if (f?.kind !== 'ok') return undefined;
+      return `a read of ${rel(e, path)} returned corrupted bytes at ${at(c.incarnation, c.step)} (${c.fault ?? 'read corruption'}) that still decode as a block: the loader, with no checksum and no signature check, took it as persisted, and the node vouches for a header that is not the one on disk`;
+    },
+  },
+  {
+    id: 'F15',
+    design: 'seed',
+    personalities: ['strict-posix'],
+    codes: ['I3/voted-block-lost-by-crash', 'X1/own-equivocation'],
+    needs: 'POSIX directory-entry durability (strict-posix): a power loss that undoes some block unlinks (or creates) but not others; no faults',
+    title: 'a power loss that undoes some unlinks of old block files (never followed by a directory fsync) leaves a gap on disk below newer blocks: the gap-truncating block loader drops the voted blocks above it',
+    foundIn: { scenario: 'crash-restart', personality: 'strict-posix', faults: 'off', runsMax: 120 },
+    evidence: (e) => (e.v.code.startsWith('X1/') ? ownBlockLoss(e, diskGapTruncated) : anyVote(e, (v) => diskGapTruncated(e, v))),
   },
 ];
 
@@ -88,16 +673,22 @@ export function baseDesign(design: string): string {
   return i < 0 ? design : design.slice(0, i);
 }
 
-/** The known finding a violation matches, if any. */
-export function knownFinding(design: string, personality: Personality, code: string, faultsBefore = 0): Finding | undefined {
+/** Every known finding of `design` whose mechanism the violation shows, with its evidence (all of them). */
+export function recognise(design: string, e: EvidenceInput): KnownMatch[] {
   const base = baseDesign(design);
-  return FINDINGS.find(
-    (f) =>
-      f.design === base &&
-      f.personalities.includes(personality) &&
-      (f.faults === 'any' || (f.faults === 'some') === faultsBefore > 0) &&
-      f.codes.some((c) => codeMatches(c, code)),
-  );
+  const out: KnownMatch[] = [];
+  for (const f of FINDINGS) {
+    if (f.design !== base || !f.codes.some((c) => codeMatches(c, e.v.code))) continue;
+    const evidence = f.evidence(e);
+    if (evidence !== undefined) out.push({ id: f.id, evidence: `known ${f.id}: ${evidence}` });
+  }
+  return out;
+}
+
+/** The findings of `design` whose mechanism can show as violation `code` (reports group by it). */
+export function findingsShowingAs(design: string, code: string): string[] {
+  const base = baseDesign(design);
+  return FINDINGS.filter((f) => f.design === base && f.codes.some((c) => codeMatches(c, code))).map((f) => f.id);
 }
 
 export function findingById(id: string): Finding {
@@ -112,14 +703,27 @@ export function findingIdsOf(design: string): string[] {
   return FINDINGS.filter((f) => f.design === base).map((f) => f.id);
 }
 
+/** One label for the findings a failure shows: `F7`, `F7+F9`; undefined for a new failure. */
+export function findingLabel(ids: readonly string[]): string | undefined {
+  return ids.length === 0 ? undefined : ids.join('+');
+}
+
+/** The titles of the findings a label names. */
+export function findingTitle(label: string): string {
+  return label.split('+').map((id) => `${id}: ${findingById(id).title}`).join(' / ');
+}
+
 /**
- * Looks past exactly the findings `ids`: returns the id of the finding a violation
- * is, when it is one of them; undefined (the run stops) for anything else.
+ * Looks past exactly the findings `ids`: a violation is looked past when every
+ * finding its evidence shows is one of them (so a search for one finding stops
+ * at a violation that also shows another).
  */
-export function acknowledger(design: string, personality: Personality, ids: readonly string[]): (v: { readonly code: string; readonly faultsBefore: number }) => string | undefined {
+export function acknowledger(ids: readonly string[]): (v: Violation) => boolean {
   const set = new Set(ids);
-  return (v) => {
-    const k = knownFinding(design, personality, v.code, v.faultsBefore);
-    return k !== undefined && set.has(k.id) ? k.id : undefined;
-  };
+  return (v) => v.known.length > 0 && v.known.every((k) => set.has(k.id));
+}
+
+/** A lane's prune point under a CommitQC (what the durable AppQC justifies deleting). */
+export function prunePointOf(qc: CommitQC | undefined, lane: LaneId): bigint {
+  return laneRangeOf(qc, lane).first;
 }

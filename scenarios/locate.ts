@@ -31,7 +31,7 @@ export async function locateFinding(f: Finding, rootSeed = FINDINGS_ROOT_SEED): 
   const cell = findingCell(f);
   for (let i = 0; i < f.foundIn.runsMax; i++) {
     const { record } = await runOne(cell, i, rootSeed, { acknowledgeFindings: allBut(f) });
-    if (record.failure?.finding === f.id) return { finding: f, cell, runs: i + 1, record };
+    if (record.failure?.finding?.split('+').includes(f.id) === true) return { finding: f, cell, runs: i + 1, record };
   }
   return { finding: f, cell, runs: f.foundIn.runsMax, record: undefined };
 }
@@ -40,5 +40,5 @@ export async function locateFinding(f: Finding, rootSeed = FINDINGS_ROOT_SEED): 
 export async function shrinkLocated(l: Located, shrinkRunsMax?: number): Promise<FailureRecord | undefined> {
   if (l.record === undefined) return undefined;
   const s = await shrinkFailure(l.record, { acknowledgeFindings: allBut(l.finding), ...(shrinkRunsMax === undefined ? {} : { shrinkRunsMax }) });
-  return s !== undefined && s.finding === l.finding.id ? s : l.record.failure;
+  return s !== undefined && s.finding?.split('+').includes(l.finding.id) === true ? s : l.record.failure;
 }

@@ -98,11 +98,25 @@ const abFaultRound = (w: WorldSpec): fc.Arbitrary<Command[]> =>
       ...steady,
     ]);
 
-/** One-shot write/fsync errors at random points of normal operation. */
-const faultRound = (w: WorldSpec, kinds: readonly ('write-eio' | 'write-enospc' | 'short-write' | 'fsync-fail' | 'read-corruption')[]): fc.Arbitrary<Command[]> =>
+/** One-shot disk faults at random points of normal operation: on any file, or (`targeted`) also aimed at one kind of file. */
+const faultRound = (w: WorldSpec, kinds: readonly ('write-eio' | 'write-enospc' | 'short-write' | 'fsync-fail' | 'read-corruption')[], targeted = false): fc.Arbitrary<Command[]> =>
   fc
-    .record({ steady: steadyRound(w), kind: fc.constantFrom(...kinds), nth: fc.nat({ max: 30 }), crash: fc.boolean(), after: fc.integer({ min: 0, max: 60 }), image: fc.nat({ max: 4095 }) })
-    .map(({ steady, kind, nth, crash, after, image }) => [{ c: 'fault', kind, nth } as Command, ...steady, ...(crash ? [cmd.crash(after, image)] : [])]);
+    .record({
+      steady: steadyRound(w),
+      kind: fc.constantFrom(...kinds),
+      // The A/B file is written about once per AppQC: aimed at it, the fault hits one of its next few writes.
+      aim: targeted
+        ? fc.oneof(
+            { weight: 2, arbitrary: fc.record({ target: fc.constant('any' as const), nth: fc.nat({ max: 30 }) }) },
+            { weight: 1, arbitrary: fc.record({ target: fc.constant('ab' as const), nth: fc.nat({ max: 1 }) }) },
+            { weight: 1, arbitrary: fc.record({ target: fc.constantFrom('blocks' as const, 'commitqcs' as const), nth: fc.nat({ max: 3 }) }) },
+          )
+        : fc.record({ target: fc.constant('any' as const), nth: fc.nat({ max: 30 }) }),
+      crash: fc.boolean(),
+      after: fc.integer({ min: 0, max: 60 }),
+      image: fc.nat({ max: 4095 }),
+    })
+    .map(({ steady, kind, aim, crash, after, image }) => [(aim.target === 'any' ? { c: 'fault', kind, nth: aim.nth } : { c: 'fault', kind, nth: aim.nth, target: aim.target }) as Command, ...steady, ...(crash ? [cmd.crash(after, image)] : [])]);
 
 /**
  * Read corruption where reads happen: normal operation (with or without a power
@@ -148,7 +162,7 @@ export const NAMED_SCENARIOS: readonly NamedScenario[] = [
   { id: 'persist-prune-race', summary: 'a fast-forward AppQC prunes the queues while the persist loop is mid-batch (spec §8.2 clamp)', world: {}, arb: (w) => rounds(w, raceRound(w), 1, 5) },
   { id: 'fast-forward', summary: 'a node that falls behind is fast-forwarded by PushAppQC, with crashes in between', world: {}, arb: (w) => rounds(w, fastForwardRound(w), 1, 6) },
   { id: 'recovery-crash', summary: 'power loss during recovery, repeatedly', world: {}, arb: (w) => rounds(w, recoveryCrashRound(w), 1, 3) },
-  { id: 'write-errors', summary: 'write and fsync errors (EIO, ENOSPC, short writes, fsync failure)', world: { scriptedFaults: true }, arb: (w) => rounds(w, faultRound(w, ['write-eio', 'write-enospc', 'short-write', 'fsync-fail']), 1, 4) },
+  { id: 'write-errors', summary: 'write and fsync errors (EIO, ENOSPC, short writes, fsync failure) on any file or aimed at the A/B, block or CommitQC files', world: { scriptedFaults: true }, arb: (w) => rounds(w, faultRound(w, ['write-eio', 'write-enospc', 'short-write', 'fsync-fail'], true), 1, 4) },
   { id: 'ab-write-errors', summary: 'the A/B file\'s writes fail (short write then an error, or an error alone)', world: { scriptedFaults: true }, arb: (w) => rounds(w, abFaultRound(w), 1, 4) },
   { id: 'read-corruption', summary: 'sticky bit flips (byte and bit from the seed) armed for the reads of the next restart', world: { scriptedFaults: true }, arb: (w) => rounds(w, readCorruptionRound(w), 1, 4).map((p) => ({ ...p, commands: [...p.commands, { c: 'restart' } as Command, cmd.run(400)] })) },
   { id: 'torn-writes', summary: 'power loss with torn writes at 512-byte sectors', world: { torn: 'sector' }, arb: (w) => rounds(w, crashRound(w), 1, 5) },

@@ -67,6 +67,7 @@ export const EXAMPLES: readonly Example[] = [
     ],
   },
   { id: 'ablate', file: 'README.md', steps: () => [{ shell: `npx crashsim ablate --seed readme --scenario persist-prune-race,crash-restart --runs 10 --discovery-runs 1 --no-baseline --out ${SCRATCH}/ablate`, show: true }] },
+  { id: 'mutants', file: 'README.md', steps: () => [{ shell: `npx crashsim mutants --seed readme --out ${SCRATCH}/mutants`, show: true }] },
   { id: 'explore-plan', file: 'docs/scenarios.md', steps: () => [{ shell: 'npx crashsim explore --plan docs/examples/commitqc-write.plan.json --iteration 3 --personality strict-posix', show: true }] },
 ];
 
@@ -97,18 +98,19 @@ function cutLong(line: string): string {
   return line.length > LINE_CHARS_MAX ? `${line.slice(0, LINE_CHARS_MAX - 1)}…` : line;
 }
 
-/** Keeps the first KNOWN_EXAMPLES_SHOWN known-finding examples (two lines each) and says how many were elided. */
+/** Keeps the first KNOWN_EXAMPLES_SHOWN known-finding examples (each a line and its indented lines) and says how many were elided. */
 function elideKnown(lines: readonly string[]): string[] {
   const out: string[] = [];
   let seen = 0;
   let elided = 0;
   for (let i = 0; i < lines.length; i++) {
     const l = lines[i] as string;
-    if (/^\[\d+\] known F\d+ /.test(l)) {
+    if (/^\[\d+\] known F\d+/.test(l)) {
       seen++;
       if (seen > KNOWN_EXAMPLES_SHOWN) {
         elided++;
-        if (lines[i + 1]?.startsWith('    npx crashsim replay ') === true) i++;
+        // Its indented lines (evidence sentences, the replay command) go with it.
+        while (lines[i + 1]?.startsWith('    ') === true) i++;
         continue;
       }
     } else if (elided > 0 && !/^\[\d+\] /.test(l)) {

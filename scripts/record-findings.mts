@@ -29,6 +29,7 @@ for (const f of FINDINGS) {
     invariant: best.invariant,
     message: best.message,
     details: best.details,
+    evidence: best.evidence,
     faults: plan.faults,
     personality: plan.personality,
     steps: plan.commands.map(describeCommand),

@@ -4,11 +4,14 @@
  * shrunk steps come from the recorded tokens, so the two never drift apart.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
+import { FINDINGS } from '../scenarios/findings.js';
+import { MUTANTS } from '../scenarios/mutants.js';
 
 interface Recorded {
   readonly id: string;
   readonly replay: string;
   readonly steps: readonly string[];
+  readonly evidence?: readonly string[];
 }
 
 const recorded: Recorded[] = JSON.parse(readFileSync('reports/findings.json', 'utf8')).findings;
@@ -20,6 +23,13 @@ const get = (id: string): Recorded => {
 const replay = (id: string): string => get(id).replay;
 const steps = (id: string): string => get(id).steps.map((s, i) => `${i + 1}. ${s}`).join('\n');
 const count = (id: string): number => get(id).steps.length;
+/** The evidence sentence the recorded counterexample printed (what a report shows for it). */
+const evidence = (id: string): string => `* **Evidence in the recorded run:** ${(get(id).evidence ?? []).join(' / ') || '(none recorded)'}`;
+
+const invariantsOf = (codes: readonly string[]): string => [...new Set(codes.map((c) => c.split('/')[0]))].join(', ');
+const personalitiesOf = (ps: readonly string[]): string => (ps.length === 4 ? 'all' : ps.join(', '));
+const findingRows = FINDINGS.map((f) => `| ${f.id} | ${invariantsOf(f.codes)} | ${personalitiesOf(f.personalities)} | ${f.needs} | ${f.title} |`).join('\n');
+const mutantRows = MUTANTS.map((m) => `| \`${m.id}\` | ${m.label ?? '—'} | ${m.explains} |`).join('\n');
 
 const doc = `# Findings: what crashsim shows broken in the faithful design "seed"
 
@@ -41,24 +51,27 @@ persist in journal order, truncates are data; \`strict-posix\` — ALICE's model
 fsync makes only its data durable. The personalities column says where each finding
 shows (measured by the crash suite on each; \`all\` = all four).
 
-| id | invariant | personalities | faults needed | in one line |
+**How a failure is recognised as a known finding.** Never by its invariant code alone: each
+finding has an evidence rule (\`scenarios/findings.ts\`) over the violation, the run's
+forensic record (\`scenarios/forensics.ts\`: every fs primitive with its incarnation, step,
+task, persist write group, result or errno and injected fault; every power loss with the
+pending operations the chosen image kept and lost; every restart with the disk it started
+from and the files that were in the page cache only; corrupted reads; every block unlink
+with the durable AppQC at that moment) and the disk. The rule either returns one evidence
+sentence — reports print it — or nothing. A failure whose code a finding lists but whose
+evidence does not hold is **NEW**; a failure that shows the evidence of two findings is
+reported with both ids (\`F7+F9\`), never first-match. A vote whose *own* block file read back
+corrupted (and an own block re-produced after its only copy read back corrupted) is
+**unsurvivable damage**: counted per cell, never a failure, never a finding.
+
+| id | invariants | personalities | needs | in one line |
 |---|---|---|---|---|
-| F1 | I2 | all | no | \`prune\` publishes a fast-forwarded CommitQC before it is on disk; a crash then un-publishes it |
-| F2 | X2, I11 | all | no | after a fast-forward the persist loop publishes an *older* CommitQC: \`latestCommitQC\` goes backwards |
-| F3 | I2, I3, I1, I9 | strict-posix | no | no directory fsync: block and CommitQC files (and \`blocks/\`, \`commitqcs/\`) vanish after their fsync |
-| F4 | I5 | all | no | a crash between creating a block file and writing it leaves an empty file: the restart panics |
-| F5 | X1 | all | no | a crash loses an own block already sent to peers; the restarted node equivocates on its own lane |
-| F6 | I5 | all | no | fast-forward + the gap-truncating CommitQC loader: a crash before the old files are deleted makes the restart fail |
-| F7 | I3 | ext4, ext4-weak, ordered | read corruption | one corrupt read at startup truncates a lane: blocks the node voted for are gone |
-| F8 | I3, I9, I1 | ext4, ext4-weak, ordered | fsync failure | after an fsync error and a restart the node treats page-cache data as durable and votes for it (fsyncgate) |
-| F9 | I3 | all | no | old block files are deleted before the AppQC that justifies it is written: a crash in between loses voted blocks |
-| F10 | I5 | all | a failed or torn write | a torn first write of the A/B file beside the still-empty other slot: the node never restarts |
-| F11 | I5 | all | no (a torn write) | a torn A/B write with a zero tail parses as a wrapper, its payload does not, and there is no fallback to the valid slot |
-| F12 | liveness | all | no | the persist loop busy-spins forever when a prune empties a lane past its persistence cursor |
-| F13 | I4 | all | read corruption | a corrupt read of a CommitQC file at startup: the node deletes CommitQC files its durable AppQC does not justify |
+${findingRows}
 
 F1, F2, F4, F5, F6 and F9 break even on the \`ordered\` disk: they are ordering bugs of the
-design, not disk-model subtleties.
+design, not disk-model subtleties. F3 and F15 need POSIX directory-entry durability
+(strict-posix): under the spec's own definition of durable (\`Dur(t)\`: "fsync returned") they
+are not violations at all.
 
 ---
 
@@ -76,6 +89,8 @@ ${steps('F1')}
   lower \`latestCommitQC\` than it had published (the restart form, code
   \`I2/published-lost-by-crash\`). The missing barrier: publication must wait for the
   CommitQC write (merged moves publication to the persist loop only).
+* **Recognised by:** the violation is a store into latestCommitQC by prune's fast-forward while the CommitQC file is not durable; restart form: the lost publication was prune's and the file's write had not completed (fsync) when the node went down.
+${evidence('F1')}
 * **Replay:** \`${replay('F1')}\`
 
 ## F2 — latestCommitQC goes backwards (X2, beyond the spec)
@@ -91,11 +106,19 @@ ${steps('F1')}
   regression, while \`latestCommitQC\` is far below (code \`I11/appended-beyond-published\`).
 * **Shrunk counterexample** (${count('F2')} commands):
 ${steps('F2')}
+* **Recognised by:** the value latestCommitQC went back from had been published by prune's fast-forward in the same incarnation; for I11, such a regression by the persist loop came before the append.
+${evidence('F2')}
 * **Replay:** \`${replay('F2')}\`
 
-## F3 — no directory fsync (I2, I3, I1, I9 on strict-posix)
+## F3 — no directory fsync (I2, I3, I1, I9 on strict-posix; POSIX directory-entry durability)
 
-* **Design / disk / faults:** seed · strict-posix · none.
+* **Design / disk / faults:** seed · strict-posix · none. **Depends on POSIX directory-entry
+  durability beyond the spec's definition:** spec §10 calls a file durable once its H1
+  write's fsync returned; under that definition F3 breaks nothing. Under POSIX (and
+  ALICE's model) the *name* needs an fsync of its directory too.
+* **Recognised by:** the violating file's last write fsynced successfully, and yet its name is
+  not durable — its directory entry, or its directory (\`blocks/\`, \`commitqcs/\`) itself, is
+  still pending, or a later power loss lost it.
 * **Invariants:** I3 (a vote for a block whose file is not durable), I2 (a CommitQC
   published whose file is not durable), I1, I9; after a crash the restart forms (voted
   blocks and published CommitQCs missing, \`persisted AppQC … but no matching commitQC\`).
@@ -107,6 +130,7 @@ ${steps('F3')}
   durable only after an fsync of its directory, so a block the node voted for can vanish.
   On ext4 (data=ordered) the same code happens to be safe because the journal commits the
   entry with the file's fsync — the design depends on that file system behaviour.
+${evidence('F3')}
 * **Replay:** \`${replay('F3')}\`
 
 ## F4 — an empty block file makes the restart panic (I5)
@@ -123,6 +147,8 @@ ${steps('F3')}
   iteration (\`test/crash/explore.test.ts\`).
 * **Shrunk counterexample** (${count('F4')} commands):
 ${steps('F4')}
+* **Recognised by:** the block file named in the panic is empty (or cut) on the disk the node restarted from, and the record explains it: its write failed, or a power loss or process restart came before its write was fsynced (lost, torn, or not yet issued).
+${evidence('F4')}
 * **Replay:** \`${replay('F4')}\`
 
 ## F5 — own-lane equivocation after a crash (X1, beyond the spec)
@@ -136,6 +162,8 @@ ${steps('F4')}
   crash, not by malice.
 * **Shrunk counterexample** (${count('F5')} commands):
 ${steps('F5')}
+* **Recognised by:** at some restart the disseminated own block's file was not on the disk the node started from, and its write had not completed (never written, or not yet fsynced) — other reasons for a lost own block (F3, F7, F9, F15) are recognised as those findings.
+${evidence('F5')}
 * **Replay:** \`${replay('F5')}\`
 
 ## F6 — fast-forward + gap-truncating loader: the restart fails (I5)
@@ -150,24 +178,35 @@ ${steps('F6')}
   and drops the rest at the first gap (§5.2). With \`0.pb\` and \`2.pb\` on disk it keeps
   \`[0]\`, drops \`2.pb\`, and \`newInner\` fails with \`persisted AppQC at road index 2 but no
   matching commitQC on disk\`. The node cannot restart from this disk.
+* **Recognised by:** on the disk the node restarted from, the AppQC's (or the published) CommitQC file is intact, but an older file below a gap makes the seed loader's kept run stop before it; the sentence says whether the old file's unlink was lost or not yet issued.
+${evidence('F6')}
 * **Replay:** \`${replay('F6')}\`
 
-## F7 — one corrupt read at startup loses voted blocks (I3, with read corruption)
+## F7 — a corrupt read at startup truncates a lane: intact voted blocks above it are dropped (I3, with read corruption)
 
 * **Design / disk / faults:** seed · ext4, ext4-weak, ordered · a read fault (sticky bit flip).
-* **What happens:** the node persisted and voted for blocks 0..2 of a lane; at restart one
-  read of \`blocks/<lane>_2.pb\` returns a flipped bit.
+* **What happens:** the node persisted and voted for several blocks of a lane; at a restart
+  one read of a *lower* block file of that lane returns a flipped bit, while the voted
+  block's own file above it is intact and durable.
 * **Why:** the loader logs \`skipping corrupt block file\` and then truncates the lane at
-  the gap (§4.3, seed): every later block of that lane is dropped too, including blocks the
-  node voted for. There is no checksum and no way to tell media corruption from a torn
-  write; the log line says "remaining will be re-fetched", but votes were already given.
+  the gap (§4.3, seed): every later block of that lane is dropped too, including intact,
+  durable blocks the node voted for. There is no checksum and no way to tell media
+  corruption from a torn write; the log line says "remaining will be re-fetched", but votes
+  were already given. (Merged keeps gaps.)
+* **Recognised by:** a lost voted block whose own file is intact on the disk the node
+  restarted from, and a corrupted read, in that restart, of a lower block file of the same
+  lane. A vote whose *own* block file read back corrupted is not F7: no design keeps a block
+  whose only copy is unreadable — that is unsurvivable damage (counted, never a failure).
+  The same mechanism on the own lane (the dropped own block is then produced again) shows as X1.
 * **Shrunk counterexample** (${count('F7')} commands):
 ${steps('F7')}
+${evidence('F7')}
 * **Replay:** \`${replay('F7')}\`
 
-## F8 — fsyncgate: after an fsync error the restarted node votes for non-durable blocks (I3, I9)
+## F8 — fsyncgate: after an fsync failure and a process restart the node votes for non-durable data (I3, I9, I1, I2)
 
-* **Design / disk / faults:** seed · ext4, ext4-weak, ordered · one fsync failure.
+* **Design / disk / faults:** seed · ext4, ext4-weak, ordered · one fsync failure (EIO) on a block
+  or CommitQC file, then a process restart.
 * **What happens (shrunk):**
 ${steps('F8')}
   The fsync of a block file fails; the persist loop ends \`Run\` with the error (I10 holds);
@@ -175,10 +214,30 @@ ${steps('F8')}
   which are not durable (Linux marks the failed pages clean). The loader reads them,
   counts them as persisted ("loaded blocks are already on disk"), and the node votes.
 * **Why:** recovery trusts what \`read\` returns; after a failed fsync that is not what is on
-  disk. The same happens to CommitQC files: the restarted node writes an AppQC whose
-  CommitQC exists only in the page cache (I1, \`I1/appqc-without-commitqc\`). The missing barrier: re-write (or fsync) what is loaded before treating it as
-  durable, or crash hard on fsync failure without restarting on the same page cache.
+  disk. The same happens to CommitQC files: the restarted node publishes a CommitQC, or writes
+  an AppQC whose CommitQC exists only in the page cache (I2, I1). The missing barrier:
+  re-write (or fsync) what is loaded before treating it as durable, or crash hard on fsync
+  failure without restarting on the same page cache.
+* **Recognised by:** the violating file's last write before a process restart had a *failed*
+  fsync; the file was in the page cache only at that restart and was never written durably
+  since. (Also the restart form: a power loss later loses what the node had voted for.)
+${evidence('F8')}
 * **Replay:** \`${replay('F8')}\`
+
+## F8b — a plain process kill between a write and its fsync: the restarted node votes for non-durable data (I3, I9, I1, I2)
+
+* **Design / disk / faults:** seed · ext4, ext4-weak, ordered · no fault: the process restarts
+  while a block or CommitQC file's write is in the page cache and its fsync has not run.
+* **What happens (shrunk):**
+${steps('F8b')}
+* **Why:** the same trust in the page cache as F8, without any I/O error: a restart on the
+  same page cache (a crashed process, an operator restart, a container restart) shows the
+  new process data that was never fsynced, and the seed loader counts it as persisted.
+* **Recognised by:** the violating file was in the page cache only at a process restart, its
+  last write before that restart had not been fsynced (no failed fsync: that is F8), and it was
+  never written durably since.
+${evidence('F8b')}
+* **Replay:** \`${replay('F8b')}\`
 
 ## F9 — blocks deleted before their AppQC is durable (I3)
 
@@ -194,6 +253,8 @@ ${steps('F8')}
   but not for block files.
 * **Shrunk counterexample** (${count('F9')} commands):
 ${steps('F9')}
+* **Recognised by:** the lost voted block's file was unlinked by the \`deleteOldBlocks\` write group while the durable AppQC's prune point for its lane was at or below the block (recorded at the unlink), and it is absent from the disk the node restarted from.
+${evidence('F9')}
 * **Replay:** \`${replay('F9')}\`
 
 ## F10 — a torn first A/B write bricks the node (I5)
@@ -208,21 +269,34 @@ ${steps('F10')}
   decision (spec §3.4) makes "Corrupt + NotExist" an error, not "no data": \`NewPersister
   avail_inner: no valid state\`, on every restart. The A/B scheme protects a write only
   when the other slot already holds valid data.
+* **Recognised by:** one slot on the disk the node restarted from is non-empty but its wrapper does not parse, the other is empty, and the record explains the cut slot: a failed write, or a power loss or process restart before its write was fsynced.
+${evidence('F10')}
 * **Replay:** \`${replay('F10')}\`
 
-## F11 — a torn A/B write with a zero tail: no fallback to the valid slot (I5)
+## F11 — a torn A/B write with a zero tail: the wrapper parses, the payload does not, no fallback (I5)
 
-* **Design / disk / faults:** seed · every personality · none (torn writes at any byte).
+* **Design / disk / faults:** seed · every personality · none, but a disk that can tear a write
+  and leave the unwritten tail reading as **zeros** (or garbage): ext4 without data=ordered,
+  XFS (torn writes at any byte, \`zero\` fill).
 * **What happens (shrunk):**
 ${steps('F11')}
   The power loss comes right before the fsync of an A/B write; the crash image keeps the
-  file's new size but only the first bytes of the write, the rest reading as zeros (what
-  ext4 without data=ordered, or XFS, can show after a crash).
-* **Why:** the wrapper's varint \`seq\` and the length of \`data\` are in the first bytes, so
-  \`PersistedWrapper\` parses and wins with the higher seq; \`data\` is then mostly zeros and
-  its Stage-1 parse fails. Spec §3.2 step 7: "no fallback to the other slot" — the other
-  slot holds the previous, valid AppQC, but startup ends with \`NewPersister avail_inner:
-  unmarshal persisted avail_inner\`. There is no checksum to tell a torn slot from a good one.
+  file's new size but only the first bytes of the write, the rest reading as zeros. In the
+  recorded example it is the **first** A/B write: the other slot is still the empty
+  pre-created file, so there is no older valid slot to fall back to at all.
+* **Which tear it needs:** a cut *after* the wrapper's varint \`seq\` and the length prefix of
+  \`data\`, with a zero (or garbage) tail. A cut with the old (here: absent) tail leaves a
+  short file whose wrapper does not parse — that slot counts as Corrupt (F10 when the other
+  slot is empty; harmless when it holds a valid older AppQC).
+* **Why:** with that tear \`PersistedWrapper\` parses and wins on its seq; \`data\` is then
+  mostly zeros and its Stage-1 parse fails. Spec §3.2 step 7: "no fallback to the other
+  slot" — when the other slot holds a valid older AppQC it is not used either — and startup
+  ends with \`NewPersister avail_inner: unmarshal persisted avail_inner\`. There is no
+  checksum to tell a torn slot from a good one.
+* **Recognised by:** a power loss tore the winning slot's last write with a zero or garbage
+  tail, and on the disk the node restarted from that slot's wrapper parses while its AppQC
+  payload does not.
+${evidence('F11')}
 * **Replay:** \`${replay('F11')}\`
 
 ## F12 — the persist loop busy-spins (liveness)
@@ -239,6 +313,8 @@ ${steps('F11')}
   \`nextBlockToPersist[lane]\` to the new \`first\` in prune, which removes this spin.
 * **Shrunk counterexample** (${count('F12')} commands):
 ${steps('F12')}
+* **Recognised by:** when the step budget runs out with the persist task spinning, a lane has \`nextBlockToPersist < blocks.first = blocks.next\` and the persist loop has collected more than 100 empty batches in a row.
+${evidence('F12')}
 * **Replay:** \`${replay('F12')}\`
 
 ## F13 — a corrupt read at startup deletes durable CommitQC files (I4, with read corruption)
@@ -250,18 +326,58 @@ ${steps('F12')}
   starts after that index; its cleanup (\`deleteBefore\`) then removes the skipped file,
   although no durable AppQC justifies deleting it (I4). A transient or latent read error
   becomes the loss of durable data: nothing checksums the file or re-reads it.
+* **Recognised by:** the CommitQC file being deleted read back corrupted at this startup (the loader skipped it), and no durable AppQC justifies the deletion.
 * **Shrunk counterexample** (${count('F13')} commands):
 ${steps('F13')}
+${evidence('F13')}
 * **Replay:** \`${replay('F13')}\`
+
+## F14 — a corrupted block file that still decodes is loaded and voted for (I3)
+
+* **Design / disk / faults:** seed · every personality · media corruption of a block file
+  whose flipped bit still leaves a decodable block.
+* **What happens (shrunk):**
+${steps('F14')}
+* **Why:** the seed loader checks neither a checksum nor the block's signature: corrupted bytes
+  that still parse become a "persisted" block, the cursor passes it, and the node signs a
+  LaneVote for a header that is not the one on disk (and, after another restart that reads the
+  true bytes, the block it voted for is "different").
+* **Recognised by:** a read of the violating block file returned corrupted bytes in the
+  incarnation that voted, while the file on disk is intact.
+${evidence('F14')}
+* **Replay:** \`${replay('F14')}\`
+
+## F15 — lost unlinks leave a gap below newer blocks; the gap-truncating loader drops voted blocks (I3, POSIX directory-entry durability)
+
+* **Design / disk / faults:** seed · strict-posix · none.
+* **What happens (shrunk):**
+${steps('F15')}
+* **Why:** block-file unlinks are never followed by a directory fsync (§2.7). A power loss
+  can undo some of them and not others (or lose the create of a newer file), so the disk holds
+  stale old block files below a gap and the newer blocks above it. The seed loader keeps the run
+  from the *smallest* number up to the first gap (§4.3) and drops the blocks above it —
+  including blocks the node voted for. Like F3 it depends on POSIX directory-entry durability.
+* **Recognised by:** on the disk the node restarted from, the lost voted block's file is
+  intact above a gap in its lane, and the gap is explained by the record: a file below it had
+  been unlinked before the power loss (its unlink was undone), or the missing file's directory
+  entry was lost.
+${evidence('F15')}
+* **Replay:** \`${replay('F15')}\`
 
 ---
 
-## Mutants: the suite catches what it should
+## Mutants: the suite must see regressions
 
-| mutant | what it removes | caught by | shrunk counterexample |
-|---|---|---|---|
-| \`seed~no-clamp\` | the clamp \`max(cursor, first)\` of \`collectPersistBatch\` (spec §8.2) | I9 \`null-block-in-batch\` in scenario \`persist-prune-race\` | 6 commands: peer blocks, a CommitQC, more blocks, a fast-forward AppQC, run |
+Each mutant is one hook of a faithful design with one safeguard removed
+(\`scenarios/mutants.ts\`, \`mutantsOf(base)\`). \`npx crashsim mutants\` runs every mutant
+through the default \`crashsim run\` cells and budget with the base design's known findings
+looked past — as a CI user runs it — and reports per mutant whether it showed as NEW, the runs
+and seconds to the first NEW failure, its invariant, the shrunk counterexample and its replay
+command; a mutant that shows only as known findings counts as missed.
+\`test/crash/mutants.test.ts\` asserts every mutant is NEW within 4 runs per default cell.
 
-(\`test/crash/mutants.test.ts\`; the faithful design passes the same cell.)
+| mutant | label | what it removes |
+|---|---|---|
+${mutantRows}
 `;
 writeFileSync('reports/findings.md', doc);

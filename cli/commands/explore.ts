@@ -7,7 +7,6 @@
 import { readFileSync, statSync } from 'node:fs';
 import { DEFAULT_WORLD } from '../../scenarios/arbitraries.js';
 import { explore, renderExplore } from '../../scenarios/explore.js';
-import { knownFinding } from '../../scenarios/findings.js';
 import { namedScenario } from '../../scenarios/named.js';
 import { parsePlan, PlanError, PLAN_VERSION, type Command, type Plan, type TornMode } from '../../scenarios/plan.js';
 import { planFor, scenarioWorld } from '../../scenarios/sweep.js';
@@ -107,22 +106,14 @@ export async function exploreCommand(o: ExploreCommandOptions, io: Io): Promise<
   const ms = performance.now() - t0;
   // Which failing outcomes no known finding explains.
   const fresh = new Set<string>();
-  for (const p of report.crashPoints) {
-    for (const code of Object.keys(p.outcomes)) {
-      if (code === 'pass') continue;
-      if (knownFinding(plan.design, plan.personality, code, 0) === undefined) fresh.add(code);
-    }
-  }
-  if (report.incomplete !== undefined && /broke (\S+)/.test(report.incomplete)) {
-    const code = /broke (\S+)/.exec(report.incomplete)?.[1] ?? '';
-    if (knownFinding(plan.design, plan.personality, code, 0) === undefined) fresh.add(code);
-  }
+  for (const p of report.crashPoints) for (const [code, label] of Object.entries(p.outcomeFindings)) if (label === 'NEW') fresh.add(code);
+  if (report.workloadViolation !== undefined && report.workloadViolation.known.length === 0) fresh.add(report.workloadViolation.code);
   if (o.json === true) {
     io.out(JSON.stringify({ ...report, newCodes: [...fresh], elapsedMs: Math.round(ms) }, (_k, v: unknown) => (typeof v === 'bigint' ? Number(v) : v), 1));
   } else {
     for (const line of renderExplore(report).split('\n')) io.out(line);
     const known = new Set<string>();
-    for (const p of report.crashPoints) for (const code of Object.keys(p.outcomes)) if (code !== 'pass' && !fresh.has(code)) known.add(`${knownFinding(plan.design, plan.personality, code, 0)?.id ?? '?'} ${code}`);
+    for (const p of report.crashPoints) for (const [code, label] of Object.entries(p.outcomeFindings)) if (label !== 'NEW') known.add(`${label} ${code}`);
     for (const p of report.crashPoints) {
       if (p.firstFailure === undefined) continue;
       io.out(`  point ${p.index}: ${p.firstFailure.code} on image "${p.firstFailure.image}": ${p.firstFailure.message}`);

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { executePlan, type RunResult } from '../../scenarios/execute.js';
 import { explainFailure } from '../../scenarios/explain.js';
 import { designIds } from '../../scenarios/designs.js';
-import { FINDINGS, knownFinding } from '../../scenarios/findings.js';
+import { FINDINGS, findingLabel, findingTitle } from '../../scenarios/findings.js';
 import { INVARIANTS } from '../../scenarios/oracles/invariants.js';
 import { describeAblation, describeCommand } from '../../scenarios/plan.js';
 import { decodeToken, looksLikeToken, TOKEN_CHARS_MAX, TOKEN_PREFIX, TOKEN_SHAPE, TokenError, type ReplayToken } from '../../scenarios/token.js';
@@ -87,13 +87,13 @@ function checked(i: Input): Input {
 function verdictLine(r: RunResult): string {
   const v = r.violation;
   if (v === undefined) return `verdict: pass (every invariant held${Object.keys(r.acknowledged).length > 0 ? `; known findings looked past: ${Object.entries(r.acknowledged).map(([k, n]) => `${k}×${n}`).join(', ')}` : ''})`;
-  const f = knownFinding(r.plan.design, r.plan.personality, v.code, v.faultsBefore);
-  return `verdict: ${v.code} — ${f === undefined ? 'NEW (no known finding explains it)' : `known finding ${f.id}: ${f.title}`}`;
+  const label = findingLabel(v.known.map((k) => k.id));
+  if (label === undefined) return `verdict: ${v.code} — NEW (no known finding's evidence holds)`;
+  return [`verdict: ${v.code} — known finding ${findingTitle(label)}`, ...v.known.map((k) => `  ${k.evidence}`)].join('\n');
 }
 
 function isNewFailure(r: RunResult): boolean {
-  const v = r.violation;
-  return v !== undefined && knownFinding(r.plan.design, r.plan.personality, v.code, v.faultsBefore) === undefined;
+  return r.violation !== undefined && r.violation.known.length === 0;
 }
 
 async function printRun(io: Io, r: RunResult): Promise<void> {

@@ -298,6 +298,7 @@ function syntheticRecord(f: FailureEntry): RunRecord {
     acknowledged: {},
     acknowledgedFindings: {},
     deadEnd: false,
-    failure: { cell: f.cellKey, code: f.code, invariant: f.invariant, message: f.message, details: f.details, finding: f.finding, seed: f.seed, token: f.token, replay: f.replay, commands: f.commands },
+    unsurvivable: {},
+    failure: { cell: f.cellKey, code: f.code, invariant: f.invariant, message: f.message, details: f.details, finding: f.finding, findings: f.finding === undefined ? [] : f.finding.split('+'), evidence: f.evidence, seed: f.seed, token: f.token, replay: f.replay, commands: f.commands },
   };
 }

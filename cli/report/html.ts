@@ -278,7 +278,8 @@ function failureHtml(f: FailureEntry, n: number, t: TimelineView | undefined): s
   // What the timeline shows: the shrunk run when there is one.
   const shown = f.shrunk ?? f;
   const details = shown.details.length === 0 ? '' : `<pre class="details">${esc(shown.details.slice(0, 20).join('\n'))}</pre>`;
-  const finding = f.finding === undefined ? '' : `<p class="finding-title"><b>${esc(f.finding)}</b> — ${esc(f.findingTitle ?? '')} <span class="muted">(see reports/findings.md)</span></p>`;
+  const evidence = (f.evidence ?? []).map((e) => `<p class="finding-evidence">${esc(e)}</p>`).join('');
+  const finding = f.finding === undefined ? '' : `<p class="finding-title"><b>${esc(f.finding)}</b> — ${esc(f.findingTitle ?? '')} <span class="muted">(see reports/findings.md)</span></p>${evidence}`;
   const why = f.explanation === undefined ? undefined : { text: f.explanation, ops: new Set(f.explanationOps ?? []) };
   const timeline = t === undefined ? `${why === undefined ? '' : `<p class="why"><b>Why:</b> ${esc(why.text)}</p>`}<p class="muted">Timeline not rendered (too many failures in this report; replay the token to see it).</p>` : timelineHtml(t, why);
   const stateTitle = t?.recovered === true ? 'State of the node when the run ended (after recovery)' : 'State of the node when the run ended (no crash or restart: the node that broke the invariant)';

@@ -45,6 +45,7 @@ export function renderJunit(s: Summary): string {
       }
       const lines = [`runs ${c.runs}, passed ${c.passed}, crash points ${c.crashes}, crash images ${c.crashImages}`];
       for (const [id, n] of Object.entries(c.knownCounts)) lines.push(`known finding ${id} ×${n}`);
+      for (const [code, n] of Object.entries(c.unsurvivable ?? {})) lines.push(`unsurvivable damage (not a failure) ${code} ×${n}`);
       for (const f of entries.filter((e) => e.kind === 'known')) lines.push(`example of ${f.finding ?? '?'} (${f.code}): ${(f.shrunk ?? f).replay}`);
       out.push(`      <system-out>${xmlEscape(lines.join('\n'))}</system-out>`);
       out.push('    </testcase>');

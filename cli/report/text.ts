@@ -43,11 +43,13 @@ export function renderFailure(f: FailureEntry, n: number): string[] {
   // A known finding's example: one line and its replay command (reports/findings.md explains it).
   if (f.kind === 'known') {
     const s = f.shrunk ?? f;
-    return [`[${n}] known ${f.finding ?? '?'} (${s.code}) in ${f.cellKey}, run ${f.index}: ${s.message}`, `    ${s.replay}`];
+    return [`[${n}] known ${f.finding ?? '?'} (${s.code}) in ${f.cellKey}, run ${f.index}: ${s.message}`, ...(f.evidence ?? []).map((e) => `    ${e}`), `    ${s.replay}`];
   }
   const tag = f.kind === 'new' ? 'NEW FAILURE' : `known finding ${f.finding ?? ''}`.trim();
   const lines = [`[${n}] ${tag}: ${f.code} in ${f.cellKey} (run ${f.index}, seed ${f.seed})`, `    ${f.invariant}: ${f.invariantText}`, `    ${f.message}`];
-  if (f.findingTitle !== undefined) lines.push(`    ${f.finding}: ${f.findingTitle}`);
+  if (f.findingTitle !== undefined) lines.push(`    ${f.findingTitle}`);
+  for (const e of f.evidence ?? []) lines.push(`    ${e}`);
+  if (f.kind === 'new') lines.push(`    no known finding's evidence holds: this is new`);
   for (const d of f.details.slice(0, 6)) lines.push(`    | ${d}`);
   if (f.explanation !== undefined) lines.push(`    why: ${f.explanation}`);
   // The one replay command comes last: the shrunk counterexample when there is one.

@@ -24,7 +24,8 @@ import { toHex, laneRangeOf, type AppQC, type BlockHeader, type CommitQC, type L
 import { blockHeaderHash } from '../../src/codec/index.js';
 import type { AvailObserver, PersistBatch } from '../../src/avail/observer.js';
 import type { AvailState } from '../../src/avail/state.js';
-import type { Inner } from '../../src/avail/inner.js';
+import type { CommitQCWriter, Inner } from '../../src/avail/inner.js';
+import { blockFileName } from '../../src/persist/names.js';
 import type { DiskImage } from '../../sim/vfs/model.js';
 import { hasBlock, hasCommitQC, readDisk, type AbPayload, type DiskView } from './disk.js';
 
@@ -47,6 +48,45 @@ export const INVARIANTS = {
 } as const;
 export type InvariantId = keyof typeof INVARIANTS;
 
+/** What a violation is about: the evidence rules of scenarios/findings.ts read it. */
+export type Subject =
+  /** a block file: a vote, a cursor, an own block */
+  | { readonly kind: 'block'; readonly lane: LaneId; readonly n: bigint; readonly hashHex?: string | undefined; readonly seenIn?: number | undefined }
+  /** a CommitQC (file): published, paired, appended; `from` for a regression */
+  | { readonly kind: 'commitQC'; readonly index: bigint; readonly writer?: CommitQCWriter | undefined; readonly from?: bigint | undefined }
+  /** votes whose blocks a restart lost (restart form of I3) */
+  | { readonly kind: 'votes'; readonly votes: readonly LostVote[] }
+  /** a failed restart: the error text */
+  | { readonly kind: 'restart'; readonly error: string };
+
+export interface LostVote {
+  readonly lane: LaneId;
+  readonly n: bigint;
+  readonly hashHex: string;
+  /** the incarnation that voted */
+  readonly incarnation: number;
+  /** the block is missing after the restart (else: different) */
+  readonly missing: boolean;
+}
+
+/** A known finding whose mechanism a violation shows, with the evidence in one sentence. */
+export interface KnownMatch {
+  readonly id: string;
+  readonly evidence: string;
+}
+
+/**
+ * Unsurvivable damage: an outcome no design could avoid (the only copy of what
+ * was needed is unreadable). Reported and counted, never a failure, never a finding.
+ */
+export interface Damage {
+  /** `<invariant>/<kind>` of what would otherwise have been a violation */
+  readonly code: string;
+  readonly message: string;
+  readonly incarnation: number;
+  readonly step: number;
+}
+
 export interface Violation {
   readonly invariant: InvariantId;
   /** `<invariant>/<kind>`: a stable signature of *how* it broke (findings and acknowledgements match on it) */
@@ -59,6 +99,9 @@ export interface Violation {
   readonly step: number;
   /** disk faults injected in the run before the violation (findings can depend on them) */
   readonly faultsBefore: number;
+  readonly subject: Subject | undefined;
+  /** the known findings whose evidence holds (all of them, never the first match); empty: new */
+  readonly known: readonly KnownMatch[];
 }
 
 /** A vote the node emitted: (lane, n, header hash). */
@@ -69,10 +112,19 @@ interface EmittedVote {
   readonly incarnation: number;
 }
 
+/** One store into latestCommitQC after startup (the evidence of F1/F2 reads who stored what). */
+export interface Publication {
+  readonly incarnation: number;
+  readonly step: number;
+  readonly index: bigint;
+  readonly writer: CommitQCWriter;
+}
+
 export interface OracleHistory {
   readonly votes: ReadonlyMap<string, EmittedVote>;
   readonly publishedMax: bigint | undefined;
   readonly abWrittenMax: bigint | undefined;
+  readonly publications: readonly Publication[];
 }
 
 export interface OracleContext {
@@ -88,6 +140,8 @@ export interface OracleContext {
   readonly faultsInjected: number;
   /** CommitQC `index` of the global chain (for prune points), if the network formed it */
   networkCommitQC(index: bigint): CommitQC | undefined;
+  /** whether a read of `path` returned corrupted bytes in this incarnation (injected media corruption) */
+  corruptedRead?(path: string): boolean;
 }
 
 const short = (lane: LaneId): string => lane.slice(0, 8);
@@ -115,8 +169,14 @@ export class Oracle {
   readonly checks = new Map<InvariantId, number>();
   /** called once, when the first violation is recorded (the executor stops the world) */
   onViolation: ((v: Violation) => void) | undefined;
-  /** violations to count and look past (known findings), by code */
-  acknowledge: ((v: Violation) => string | undefined) | undefined;
+  /** the known findings whose evidence a violation shows (set by the executor; none: every violation is new) */
+  classify: ((v: Omit<Violation, 'known'>) => readonly KnownMatch[]) | undefined;
+  /** whether to count and look past a classified violation (known findings the caller acknowledges) */
+  acknowledge: ((v: Violation) => boolean) | undefined;
+  /** unsurvivable damage seen (never a violation) */
+  readonly damage: Damage[] = [];
+  /** persist batches in a row with nothing to write (the evidence of F12) */
+  emptyBatchesInARow = 0;
   /** acknowledged violations by code, and by the finding (id) they were */
   readonly acknowledged = new Map<string, number>();
   readonly acknowledgedFindings = new Map<string, number>();
@@ -129,16 +189,25 @@ export class Oracle {
   private votes = new Map<string, EmittedVote>();
   private publishedMax: bigint | undefined;
   private abWrittenMax: bigint | undefined;
+  private publicationList: Publication[] = [];
+  /** the A/B persister's sequence number after its last successful write (I10: a failed write must not move it) */
+  private abSeq: bigint | undefined;
 
   /** The pre-crash history the restart checks compare with (the explorer forks it per crash point). */
   exportHistory(): OracleHistory {
-    return { votes: new Map(this.votes), publishedMax: this.publishedMax, abWrittenMax: this.abWrittenMax };
+    return { votes: new Map(this.votes), publishedMax: this.publishedMax, abWrittenMax: this.abWrittenMax, publications: [...this.publicationList] };
   }
 
   importHistory(h: OracleHistory): void {
     this.votes = new Map(h.votes);
     this.publishedMax = h.publishedMax;
     this.abWrittenMax = h.abWrittenMax;
+    this.publicationList = [...h.publications];
+  }
+
+  /** Every store into latestCommitQC after startup, in order. */
+  get publications(): readonly Publication[] {
+    return this.publicationList;
   }
   private appQCMaxThisRun: bigint | undefined;
   private publishedThisRun: bigint | undefined;
@@ -149,6 +218,8 @@ export class Oracle {
     this.ctx = ctx;
     this.appQCMaxThisRun = undefined;
     this.publishedThisRun = undefined;
+    this.emptyBatchesInARow = 0;
+    this.abSeq = undefined;
   }
 
   /** Counts one check of `id` (reports say how often each invariant was checked). */
@@ -161,17 +232,22 @@ export class Oracle {
    * Records a violation. An acknowledged one (a known finding the caller chose to
    * look past) is counted and the run goes on; otherwise the first one wins.
    */
-  fail(invariant: InvariantId, kind: string, message: string, details: readonly string[] = []): void {
+  fail(invariant: InvariantId, kind: string, message: string, details: readonly string[] = [], subject?: Subject): void {
     if (this.violation !== undefined) return;
-    const v: Violation = { invariant, code: `${invariant}/${kind}`, message, details, incarnation: this.ctx.incarnation, step: this.ctx.step, faultsBefore: this.ctx.faultsInjected };
-    const finding = this.acknowledge?.(v);
-    if (finding !== undefined) {
+    const bare = { invariant, code: `${invariant}/${kind}`, message, details, incarnation: this.ctx.incarnation, step: this.ctx.step, faultsBefore: this.ctx.faultsInjected, subject };
+    const v: Violation = { ...bare, known: this.classify?.(bare) ?? [] };
+    if (this.acknowledge?.(v) === true) {
       this.acknowledged.set(v.code, (this.acknowledged.get(v.code) ?? 0) + 1);
-      this.acknowledgedFindings.set(finding, (this.acknowledgedFindings.get(finding) ?? 0) + 1);
+      for (const k of v.known) this.acknowledgedFindings.set(k.id, (this.acknowledgedFindings.get(k.id) ?? 0) + 1);
       return;
     }
     this.violation = v;
     this.onViolation?.(v);
+  }
+
+  /** Records unsurvivable damage: counted and reported, the run goes on. */
+  noteDamage(invariant: InvariantId, kind: string, message: string): void {
+    this.damage.push({ code: `${invariant}/${kind}`, message, incarnation: this.ctx.incarnation, step: this.ctx.step });
   }
 
   private disk(): DiskView {
@@ -199,17 +275,18 @@ export class Oracle {
         if (writer !== 'newInner') {
           this.count('X2');
           if (this.publishedThisRun !== undefined && idx < this.publishedThisRun) {
-            this.fail('X2', `regressed-by-${writer}`, `latestCommitQC goes back from ${this.publishedThisRun} to ${idx} (stored by ${writer})`);
+            this.fail('X2', `regressed-by-${writer}`, `latestCommitQC goes back from ${this.publishedThisRun} to ${idx} (stored by ${writer})`, [], { kind: 'commitQC', index: idx, writer, from: this.publishedThisRun });
           }
         }
-        if (this.publishedThisRun === undefined || idx > this.publishedThisRun) this.publishedThisRun = idx;
+                if (this.publishedThisRun === undefined || idx > this.publishedThisRun) this.publishedThisRun = idx;
         if (this.publishedMax === undefined || idx > this.publishedMax) this.publishedMax = idx;
         if (writer === 'newInner') return; // the startup store comes from disk
+        this.publicationList.push({ incarnation: this.ctx.incarnation, step: this.ctx.step, index: idx, writer });
         this.count('I2');
         const view = this.disk();
         const anchorHas = view.ab.kind === 'ok' && view.ab.commitQC?.vote.view.index === idx;
         if (!hasCommitQC(view, idx) && !anchorHas) {
-          this.fail('I2', `published-by-${writer}`, `CommitQC ${idx} published (by ${writer}) but commitqcs/${idx}.pb is not durable`, [`durable commitqcs: ${[...view.commitQCs.keys()].join(', ') || '(none)'}`]);
+          this.fail('I2', `published-by-${writer}`, `CommitQC ${idx} published (by ${writer}) but commitqcs/${idx}.pb is not durable`, [`durable commitqcs: ${[...view.commitQCs.keys()].join(', ') || '(none)'}`], { kind: 'commitQC', index: idx, writer });
         }
         checkState();
       },
@@ -222,12 +299,14 @@ export class Oracle {
         }
         checkState();
       },
-      onAppQCWritten: ({ appQC }) => {
+      onAppQCWritten: ({ appQC, seq }) => {
+        this.abSeq = seq;
         const idx = appQC.vote.roadIndex;
         if (this.abWrittenMax === undefined || idx > this.abWrittenMax) this.abWrittenMax = idx;
         this.checkPairing('after the A/B write of AppQC ' + idx);
       },
       onPersistBatch: (batch) => {
+        this.emptyBatchesInARow = batch.blocks.length === 0 && batch.commitQCs.length === 0 ? this.emptyBatchesInARow + 1 : 0;
         this.checkBatch(batch, state());
         this.onBatch?.(batch);
       },
@@ -235,7 +314,7 @@ export class Oracle {
         this.count('I11');
         const idx = qc.vote.view.index;
         const published = latest === undefined ? 0n : latest.vote.view.index + 1n;
-        if (published < idx) this.fail('I11', 'appended-beyond-published', `PushCommitQC appends CommitQC ${idx} while latestCommitQC is ${latest === undefined ? 'none' : latest.vote.view.index}`);
+        if (published < idx) this.fail('I11', 'appended-beyond-published', `PushCommitQC appends CommitQC ${idx} while latestCommitQC is ${latest === undefined ? 'none' : latest.vote.view.index}`, [], { kind: 'commitQC', index: idx, from: latest?.vote.view.index });
       },
       onPrune: ({ appQC, updated }) => {
         if (updated) this.noteAppQC(appQC);
@@ -258,7 +337,7 @@ export class Oracle {
     if (h.blockNumber < this.prunePoint(view, h.lane)) return;
     this.fail('I3', 'vote-not-durable', `the node votes for block ${short(h.lane)}…/${h.blockNumber} but blocks/${short(h.lane)}…_${h.blockNumber}.pb is not durable`, [
       `durable blocks of the lane: ${[...(view.blocks.get(h.lane)?.keys() ?? [])].join(', ') || '(none)'}`,
-    ]);
+    ], { kind: 'block', lane: h.lane, n: h.blockNumber });
   }
 
   private noteAppQC(a: AppQC): void {
@@ -283,7 +362,7 @@ export class Oracle {
       return;
     }
     if (!hasCommitQC(view, r)) {
-      this.fail('I1', 'appqc-without-commitqc', `${when}: the durable AppQC is at road index ${r} but commitqcs/${r}.pb is not durable`, [`durable commitqcs: ${[...view.commitQCs.keys()].join(', ') || '(none)'}`]);
+      this.fail('I1', 'appqc-without-commitqc', `${when}: the durable AppQC is at road index ${r} but commitqcs/${r}.pb is not durable`, [`durable commitqcs: ${[...view.commitQCs.keys()].join(', ') || '(none)'}`], { kind: 'commitQC', index: r });
     }
   }
 
@@ -302,7 +381,7 @@ export class Oracle {
     const what = this.ctx.abPayload === 'anchor' ? 'anchor' : 'AppQC';
     if (qcName !== null) {
       const i = BigInt(qcName[1] as string);
-      if (r === undefined || i >= r) this.fail('I4', 'delete-at-or-above-appqc', `commitqcs/${i}.pb is deleted while the durable ${what} is ${r === undefined ? 'absent' : `at ${r}`}`);
+      if (r === undefined || i >= r) this.fail('I4', 'delete-at-or-above-appqc', `commitqcs/${i}.pb is deleted while the durable ${what} is ${r === undefined ? 'absent' : `at ${r}`}`, [], { kind: 'commitQC', index: i });
       return;
     }
     const lane = (blockName as RegExpExecArray)[1] as LaneId;
@@ -326,7 +405,7 @@ export class Oracle {
         const p = q.get(n);
         if (p === undefined) continue;
         if (!hasBlock(view, lane, n, toHex(blockHeaderHash(p.block.header)))) {
-          return this.fail('I9', 'below-cursor-not-durable', `block ${short(lane)}…/${n} is below the persistence cursor ${cursor} but not durable`);
+          return this.fail('I9', 'below-cursor-not-durable', `block ${short(lane)}…/${n} is below the persistence cursor ${cursor} but not durable`, [], { kind: 'block', lane, n });
         }
       }
     }
@@ -368,7 +447,24 @@ export class Oracle {
   restartFailed(error: unknown, imageSummary: string): void {
     this.count('I5');
     const msg = error instanceof Error ? (error.name === 'ProcessAbort' ? error.message : `error: ${error.message}`) : String(error);
-    this.fail('I5', restartCode(error), `restart failed: ${msg}`, [`crash image: ${imageSummary}`]);
+    const unreadable = this.filesOf(error instanceof Error ? error.message : String(error)).find((p) => this.ctx.corruptedRead?.(p) === true);
+    if (unreadable !== undefined) {
+      // The file the restart needed read back corrupted: unsurvivable damage, not a failure.
+      this.noteDamage('I5', 'restart-needs-unreadable-file', `restart failed (${msg}): ${unreadable.slice(this.ctx.stateDir.length + 1)} read back corrupted`);
+      return;
+    }
+    this.fail('I5', restartCode(error), `restart failed: ${msg}`, [`crash image: ${imageSummary}`], { kind: 'restart', error: error instanceof Error ? error.message : String(error) });
+  }
+
+  /** The files a restart error is about (its block file, the AppQC's CommitQC file, the A/B slots). */
+  private filesOf(error: string): string[] {
+    const d = this.ctx.stateDir;
+    const block = /decode block file (\S+?):/.exec(error);
+    if (block !== null) return [`${d}/blocks/${block[1]}`];
+    const qc = /at road index (\d+) but no matching commitQC/.exec(error);
+    if (qc !== null) return [`${d}/commitqcs/${qc[1]}.pb`];
+    if (/NewPersister avail_inner/.test(error)) return [`${d}/avail_inner_a.pb`, `${d}/avail_inner_b.pb`];
+    return [];
   }
 
   /** NewState succeeded: restart forms of I2, I3, I8 and the I7 reconstruction. */
@@ -379,27 +475,52 @@ export class Oracle {
     const nextIdx = latest === undefined ? 0n : latest.vote.view.index + 1n;
 
     this.count('I2');
+    if (this.publishedMax !== undefined && nextIdx < this.publishedMax + 1n && this.ctx.corruptedRead?.(`${this.ctx.stateDir}/commitqcs/${this.publishedMax}.pb`) === true) {
+      // The published CommitQC's only copy read back corrupted: no design restores what it cannot read.
+      this.noteDamage('I2', 'published-unreadable', `CommitQC ${this.publishedMax} had been published; its only copy, commitqcs/${this.publishedMax}.pb, read back corrupted at this restart`);
+      this.publishedMax = latest?.vote.view.index;
+    }
     if (this.publishedMax !== undefined && nextIdx < this.publishedMax + 1n) {
-      this.fail('I2', 'published-lost-by-crash', `after the restart latestCommitQC is ${latest === undefined ? 'none' : latest.vote.view.index} but CommitQC ${this.publishedMax} had been published before the crash`);
+      this.fail('I2', 'published-lost-by-crash', `after the restart latestCommitQC is ${latest === undefined ? 'none' : latest.vote.view.index} but CommitQC ${this.publishedMax} had been published before the crash`, [], { kind: 'commitQC', index: this.publishedMax });
+      // Looked past (a known finding): counted once; later restarts judge what was published from here on.
+      this.publishedMax = latest?.vote.view.index;
       return;
     }
 
     this.count('I8');
     const a = inner.latestAppQC?.vote.roadIndex;
+    if (this.abWrittenMax !== undefined && (a === undefined || a < this.abWrittenMax) && this.filesOf('NewPersister avail_inner').some((p) => this.ctx.corruptedRead?.(p) === true)) {
+      this.noteDamage('I8', 'appqc-unreadable', `the A/B write of AppQC ${this.abWrittenMax} had completed; its slot read back corrupted at this restart`);
+      this.abWrittenMax = a;
+    }
     if (this.abWrittenMax !== undefined && (a === undefined || a < this.abWrittenMax)) {
       this.fail('I8', 'appqc-lost-by-crash', `after the restart latestAppQC is ${a ?? 'none'} but the A/B write of AppQC ${this.abWrittenMax} had completed before the crash`);
+      this.abWrittenMax = a;
       return;
     }
 
     this.count('I3');
+    const lost: LostVote[] = [];
     for (const v of this.votes.values()) {
       const q = inner.blocks.get(v.lane);
       if (q === undefined || v.n < q.first) continue;
       const p = q.get(v.n);
-      if (p === undefined || toHex(blockHeaderHash(p.block.header)) !== v.hashHex) {
-        this.fail('I3', 'voted-block-lost-by-crash', `the node voted for block ${short(v.lane)}…/${v.n} (incarnation ${v.incarnation}) but after the restart it is ${p === undefined ? 'missing' : 'different'} (queue [${q.first}, ${q.next}))`);
-        return;
-      }
+      if (p === undefined || toHex(blockHeaderHash(p.block.header)) !== v.hashHex) lost.push({ lane: v.lane, n: v.n, hashHex: v.hashHex, incarnation: v.incarnation, missing: p === undefined });
+    }
+    // A vote whose own block file read back corrupted: no design keeps a block whose only copy is unreadable.
+    const damaged = lost.filter((v) => this.ctx.corruptedRead?.(`${this.ctx.stateDir}/blocks/${blockFileName(v.lane, v.n)}`) === true);
+    for (const v of damaged) {
+      this.noteDamage('I3', 'voted-block-unreadable', `the node voted for block ${short(v.lane)}…/${v.n} (incarnation ${v.incarnation}); its only copy, blocks/${short(v.lane)}…_${v.n}.pb, read back corrupted at this restart`);
+      this.votes.delete(`${v.lane}/${v.n}`);
+    }
+    const rest = lost.filter((v) => !damaged.includes(v));
+    const v = rest[0];
+    if (v !== undefined) {
+      const q = inner.blocks.get(v.lane);
+      this.fail('I3', 'voted-block-lost-by-crash', `the node voted for block ${short(v.lane)}…/${v.n} (incarnation ${v.incarnation}) but after the restart it is ${v.missing ? 'missing' : 'different'} (queue [${q?.first}, ${q?.next}))`, rest.length > 1 ? [`${rest.length} voted blocks lost: ${rest.map((x) => `${short(x.lane)}…/${x.n}`).join(', ')}`] : [], { kind: 'votes', votes: rest });
+      // Looked past (a known finding): these votes are counted once, not again at every later restart.
+      for (const x of rest) this.votes.delete(`${x.lane}/${x.n}`);
+      return;
     }
 
     this.count('I7');
@@ -417,6 +538,7 @@ export class Oracle {
     if (diskAppQC !== a) this.fail('I7', 'latest-appqc', `latestAppQC ${a ?? 'none'} after the restart, but the disk's A/B winner holds ${diskAppQC ?? 'none'}`);
     else if (merged) this.mergedReconstruction(s, view);
     this.appQCMaxThisRun = a;
+    this.abSeq = s.persisters.ab.seq;
     this.checkInnerState(inner);
     this.checkWatermark(inner, 'after the restart');
   }
@@ -454,11 +576,26 @@ export class Oracle {
     }
   }
 
-  /** I10: the persist loop ended with an error; it must carry the failed operation's text. */
-  persistLoopEnded(error: unknown, faultInjected: boolean): void {
+  /** The node started on a fresh disk (the first incarnation): what the A/B persister's seq starts at. */
+  started(s: AvailState): void {
+    this.abSeq = s.persisters.ab.seq;
+  }
+
+  /**
+   * I10: the persist loop ended with an error; it must come from an injected
+   * fault, and the failed item must not have moved anything — here, the A/B
+   * persister's sequence number (spec §3.3: "a failed write does not consume a
+   * sequence number"; the cursors are checked where they are read).
+   */
+  persistLoopEnded(error: unknown, faultInjected: boolean, s: AvailState | undefined): void {
     this.count('I10');
     if (!faultInjected) {
       this.fail('I10', 'run-ended-without-fault', `the node's Run ended without an injected fault: ${error instanceof Error ? error.message : String(error)}`);
+      return;
+    }
+    const seq = s?.persisters.ab.noop === false ? s.persisters.ab.seq : undefined;
+    if (seq !== undefined && this.abSeq !== undefined && seq !== this.abSeq) {
+      this.fail('I10', 'ab-seq-moved-by-failed-write', `the persist loop failed (${error instanceof Error ? error.message : String(error)}) and the A/B persister's sequence number moved from ${this.abSeq} to ${seq} without a completed write`);
     }
   }
 }
