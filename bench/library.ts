@@ -6,8 +6,9 @@
  * same check run on what memfs holds. That tester has no durability model (every
  * completed call is on "disk"), so it checks states quickly and finds nothing.
  *
- * Each row is a function returning rows, so a reworked bench/run.ts can call
- * them with its own warm-up and repetitions.
+ * Each row is a function returning rows, so bench/run.ts calls them with its
+ * own warm-up and repetitions. Rates are per CPU-second (process.cpuUsage), as
+ * every bench figure.
  */
 import fc from 'fast-check';
 import { memfs } from 'memfs';
@@ -24,6 +25,11 @@ export interface LibraryRow {
 }
 
 class NaiveCrash extends Error {}
+
+function cpuMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
 
 /** A node:fs-shaped proxy over a memfs fs that throws NaiveCrash from its `crashAt`-th call on (FileHandle calls included). */
 function crashingFs(fs: object, crashAt: number, counter: { calls: number; onCrash?: () => void }): NodeFsFacade {
@@ -51,12 +57,13 @@ function crashingFs(fs: object, crashAt: number, counter: { calls: number; onCra
 export interface NaiveResult {
   readonly states: number;
   readonly failures: number;
+  /** CPU time (ms) */
   readonly ms: number;
 }
 
 /** The naive tester: `runs` fast-check runs of "crash after k calls" on memfs (no durability model). */
 export async function naiveExplore<S>(opts: ExploreOptions<S>, runs: number, seed = 1): Promise<NaiveResult> {
-  const started = performance.now(); // bench only
+  const started = cpuMs(); // bench only
   // how many calls a crash-free run makes
   const probe = { calls: 0 };
   {
@@ -103,15 +110,15 @@ export async function naiveExplore<S>(opts: ExploreOptions<S>, runs: number, see
     }),
     { numRuns: runs, seed },
   );
-  return { states, failures, ms: performance.now() - started };
+  return { states, failures, ms: cpuMs() - started };
 }
 
 /** Rows for one example: the explorer's crash states/s and failures, and the naive tester's, same workload. */
 export async function libraryRows<S>(label: string, opts: ExploreOptions<S>, naiveRuns: number): Promise<LibraryRow[]> {
   installRouting();
-  const t = performance.now(); // bench only
+  const t = cpuMs(); // bench only
   const r = await exploreCrashes(opts);
-  const ms = performance.now() - t;
+  const ms = cpuMs() - t;
   const naive = await naiveExplore(opts, naiveRuns);
   return [
     { name: `library: crash states checked/s, ${label} (${r.counts.statesChecked} states, ${r.counts.crashPoints} points, ${r.personality})`, value: r.counts.statesChecked / (ms / 1000), unit: 'states/s', target: 50 },

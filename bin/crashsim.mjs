@@ -1,8 +1,8 @@
 #!/usr/bin/env node
-// The crashsim command: registers tsx (the project ships TypeScript, run as is)
-// and hands the arguments to cli/main.ts. See README.md for the commands.
-import { register } from 'tsx/esm/api';
+// The crashsim command: runs cli/main's runCli, compiled (dist/) when the build
+// matches the sources, else the TypeScript through tsx (bin/dist.mjs). See
+// README.md for the commands.
+import { importTree } from './dist.mjs';
 
-register();
-const { runCli } = await import('../cli/main.ts');
+const { runCli } = await importTree('cli/main');
 process.exitCode = await runCli(process.argv.slice(2));

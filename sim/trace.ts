@@ -285,9 +285,13 @@ export function renderEvent(ev: TraceEvent): string {
 // ---------------------------------------------------------------------------
 // Source locations
 
-const REPO_ROOT = fileURLToPath(new URL('../', import.meta.url));
-const SIM_DIR = fileURLToPath(new URL('./', import.meta.url));
-const SRC_ENV_PREFIX = fileURLToPath(new URL('../src/env', import.meta.url));
+// sim/trace.ts, or dist/sim/trace.js when compiled. Compiled code runs with
+// source maps (bin/dist.mjs), so frames name the sources; without them (the
+// library's dist/ in someone's process) they name dist/: both are skipped.
+const HERE = new URL('./', import.meta.url);
+const COMPILED = HERE.pathname.endsWith('/dist/sim/');
+const REPO_ROOT = fileURLToPath(new URL(COMPILED ? '../../' : '../', HERE));
+const SKIPPED_PREFIXES = [REPO_ROOT + 'sim/', REPO_ROOT + 'src/env', ...(COMPILED ? [REPO_ROOT + 'dist/sim/', REPO_ROOT + 'dist/src/env'] : [])];
 const FRAME_LOCATION = /\(?((?:file:\/\/)?[^\s()]+):(\d+):(\d+)\)?$/;
 const STACK_FRAMES_MAX = 50;
 
@@ -320,7 +324,7 @@ export function captureCallerFrames(framesMax = STACK_FRAMES_MAX): CallerFrame[]
     if (m === null) continue;
     let file = m[1] ?? '';
     if (file.startsWith('file://')) file = fileURLToPath(file);
-    if (file.startsWith('node:') || file.startsWith(SIM_DIR) || file.startsWith(SRC_ENV_PREFIX)) continue;
+    if (file.startsWith('node:') || SKIPPED_PREFIXES.some((p) => file.startsWith(p))) continue;
     if (file.includes('/node_modules/')) continue;
     const fn = FRAME_FUNCTION.exec(line)?.[1] ?? '';
     out.push({ file: file.startsWith(REPO_ROOT) ? file.slice(REPO_ROOT.length) : file, line: Number(m[2]), column: Number(m[3]), fn });

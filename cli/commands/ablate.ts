@@ -23,7 +23,7 @@ import { EXIT, UsageError } from '../errors.js';
 import { DEFAULT_PERSONALITY, DEFAULT_RUNS_PER_CELL, DEFAULT_SCENARIOS, LIMITS } from '../options.js';
 import { prepareDir } from '../outdir.js';
 import type { Io } from '../output.js';
-import { runTasks, type Task } from '../pool.js';
+import { runTasks, WorkerPool, type Task } from '../pool.js';
 import { ABLATION_KIND, ABLATION_SCHEMA_VERSION, renderAblationHtml, renderAblationMarkdown, renderAblationText, type AblationReport } from '../report/ablation.js';
 import { CRASHSIM_VERSION } from '../version.js';
 import { freshDefaultDir } from './run.js';
@@ -111,13 +111,16 @@ export async function ablateCommand(o: AblateCommandOptions, io: Io): Promise<nu
 
   const tasksOf = (spec: AblationSpec | undefined): Task[] => tasksFor(spec, cells, runsPerCell);
 
+  // One pool for every sweep below: workers load and warm up once.
+  const pool = workers > 1 ? new WorkerPool(workers) : undefined;
+
   // 2. The unablated sweep: how often each known finding shows without any ablation.
   let baselineSeen: Record<string, number> | undefined;
   let baselineRuns = 0;
   let baselineNew = 0;
   if (baseline) {
     const t = performance.now();
-    const records = await runTasks(tasksOf(undefined), { workers, rootSeed: seed });
+    const records = await runTasks(tasksOf(undefined), { workers, rootSeed: seed, pool });
     baselineSeen = knownOf(records);
     baselineRuns = records.length;
     baselineNew = records.filter((r) => r.failure !== undefined && r.failure.finding === undefined).length;
@@ -127,7 +130,7 @@ export async function ablateCommand(o: AblateCommandOptions, io: Io): Promise<nu
   // 3. Each ablation until its first NEW failure, or through the whole budget.
   const outcomes: AblationOutcome[] = [];
   for (const [i, spec] of specs.entries()) {
-    const sw = await sweepUntilNew(tasksOf(spec), workers, seed);
+    const sw = await sweepUntilNew(tasksOf(spec), workers, seed, pool);
     const site = spec.ablation.kind === 'fsync' ? sites.find((s) => s.id === (spec.ablation as { site: string }).site) : undefined;
     const knownSeen = knownOf(sw.counted);
     let firstNew: FirstNew | undefined;
@@ -136,7 +139,7 @@ export async function ablateCommand(o: AblateCommandOptions, io: Io): Promise<nu
     const rechecks: Recheck[] = [];
     if (sw.fresh === undefined) {
       for (const personality of recheck) {
-        const rc = await sweepUntilNew(tasksFor(spec, scenarios.map((scenario) => ({ scenario, design, personality, faults: 'off' as const })), recheckRuns), workers, seed);
+        const rc = await sweepUntilNew(tasksFor(spec, scenarios.map((scenario) => ({ scenario, design, personality, faults: 'off' as const })), recheckRuns), workers, seed, pool);
         const f = rc.fresh?.failure;
         rechecks.push({ personality, status: f === undefined ? 'not-caught' : 'caught', runs: rc.counted.length, code: f?.code, cell: f?.cell, replay: f?.replay });
       }
@@ -156,6 +159,8 @@ export async function ablateCommand(o: AblateCommandOptions, io: Io): Promise<nu
     outcomes.push(outcome);
     io.out(progressLine(i + 1, specs.length, outcome, site));
   }
+
+  await pool?.close();
 
   const report: AblationReport = {
     kind: ABLATION_KIND,
@@ -196,12 +201,13 @@ function tasksFor(spec: AblationSpec | undefined, cells: readonly CellSpec[], ru
  * task before the first NEW one has run: which one is first does not depend on the
  * number of workers. `counted`: the runs up to and including it (all, if none).
  */
-async function sweepUntilNew(tasks: readonly Task[], workers: number, rootSeed: string): Promise<{ fresh: RunRecord | undefined; counted: RunRecord[]; seconds: number }> {
+async function sweepUntilNew(tasks: readonly Task[], workers: number, rootSeed: string, pool: WorkerPool | undefined): Promise<{ fresh: RunRecord | undefined; counted: RunRecord[]; seconds: number }> {
   const t = performance.now();
   let foundNew = false;
   const records = await runTasks(tasks, {
     workers,
     rootSeed,
+    pool,
     onRecord: (r) => {
       if (r.failure !== undefined && r.failure.finding === undefined) foundNew = true;
     },

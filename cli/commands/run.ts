@@ -18,7 +18,7 @@ import { DEFAULT_PERSONALITY, DEFAULT_RUNS_PER_CELL, DEFAULT_SCENARIOS, LIMITS }
 import { watchInterrupts } from '../interrupt.js';
 import { prepareDir, removeCreated, type PreparedDir } from '../outdir.js';
 import type { Io } from '../output.js';
-import { runTasks, type Task } from '../pool.js';
+import { runTasks, WorkerPool, type Task } from '../pool.js';
 import { renderClosing } from '../report/text.js';
 import { writeReports } from '../report/write.js';
 import { allFindingsBut, buildSummary, COMPLETE, exampleTargets, failureEntry, findingsOfFailure, settingsCells, type Completeness, type FailureEntry, type Settings, type ShrunkFailure, type Summary } from '../summary.js';
@@ -143,6 +143,8 @@ export async function runCommand(o: RunCommandOptions, io: Io): Promise<number> 
   }
   let wrote = false;
   let progress: Progress = { tick: () => undefined, stop: () => undefined };
+  // One pool for the sweep and the known-finding re-runs: workers load and warm up once.
+  let pool: WorkerPool | undefined;
   const interrupt = watchInterrupts(io, {
     onFirst: () => progress.stop(),
     onForcedExit: () => {
@@ -157,6 +159,7 @@ export async function runCommand(o: RunCommandOptions, io: Io): Promise<number> 
   } finally {
     interrupt.dispose();
     progress.stop();
+    await pool?.close();
     if (!wrote) removeCreated(out);
     if (corpus !== undefined) removeCreated(corpus);
   }
@@ -179,9 +182,10 @@ export async function runCommand(o: RunCommandOptions, io: Io): Promise<number> 
       return stoppedByTimeBudget;
     };
     progress = progressFor(io, tasks.length, 'runs', o.progress !== false);
+    if (workers > 1 && tasks.length > 1) pool = new WorkerPool(Math.min(workers, tasks.length));
     let records: RunRecord[];
     try {
-      records = await runTasks(tasks, { workers, rootSeed: settings.seed, onRecord: (r) => progress.tick(r), shouldStop });
+      records = await runTasks(tasks, { workers, rootSeed: settings.seed, onRecord: (r) => progress.tick(r), shouldStop, pool });
     } finally {
       progress.stop();
     }
@@ -199,7 +203,7 @@ export async function runCommand(o: RunCommandOptions, io: Io): Promise<number> 
         io.out(`re-running ${firsts.length} run(s) without acknowledgement for known-finding examples`);
         // Looking past every other finding, the re-run goes exactly where the sweep's run went until it meets this one.
         const exampleTasks: Task[] = firsts.map((f) => ({ cell: f.cell, index: f.index, acknowledgeFindings: allFindingsBut(f.cell, f.findings) }));
-        const exampleRecords = await runTasks(exampleTasks, { workers, rootSeed: settings.seed, shouldStop: () => interrupt.signal !== undefined });
+        const exampleRecords = await runTasks(exampleTasks, { workers, rootSeed: settings.seed, shouldStop: () => interrupt.signal !== undefined, pool });
         firsts.forEach((f, i) => {
           const r = exampleRecords[i];
           if (r?.failure === undefined) return;
