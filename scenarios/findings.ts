@@ -110,20 +110,30 @@ function lostDataOf(c: CrashEvent, path: string): string | undefined {
  */
 function dirEntryNotDurable(e: EvidenceInput, path: string, afterCrash: boolean): string | undefined {
   const f = e.forensics;
-  const w = f.lastWrite(path, afterCrash ? f.endOf(e.incarnation - 1) : undefined);
-  if (w === undefined || w.fsync !== 'ok') return undefined;
-  const fsync = w.events.find((x) => x.primitive === 'fsync') as { incarnation: number; step: number };
-  const where = ` at ${at(fsync.incarnation, fsync.step)}`;
   const posix = 'no directory fsync — durable only under POSIX directory-entry rules, beyond the spec\'s "fsync returned"';
   if (afterCrash) {
-    for (const crash of f.crashes) {
-      if (crash.incarnation < fsync.incarnation || crash.incarnation >= e.incarnation) continue;
-      const lost = entryOpOf(crash.lost, path);
-      if (lost === undefined) continue;
-      return `the fsync of ${rel(e, path)} returned${where}, but the power loss ending incarnation ${crash.incarnation} lost ${lost.kind === 'create' ? 'its directory entry' : `its directory ${rel(e, lost.path)}/ itself`} (${lost.text}): ${posix}`;
+    // Any write of it whose fsync returned, newest first: a later write that never became
+    // durable (re-created after a power loss, lost again) does not hide the first loss.
+    const seen = new Set<number>();
+    for (let k = e.incarnation - 1; k >= 0; k--) {
+      const w = f.lastWrite(path, f.endOf(k));
+      if (w === undefined || seen.has(w.open.seq)) continue;
+      seen.add(w.open.seq);
+      if (w.fsync !== 'ok') continue;
+      const fsync = w.events.find((x) => x.primitive === 'fsync') as { incarnation: number; step: number };
+      for (const crash of f.crashes) {
+        if (crash.incarnation < fsync.incarnation || crash.incarnation >= e.incarnation) continue;
+        const lost = entryOpOf(crash.lost, path);
+        if (lost === undefined) continue;
+        return `the fsync of ${rel(e, path)} returned at ${at(fsync.incarnation, fsync.step)}, but the power loss ending incarnation ${crash.incarnation} lost ${lost.kind === 'create' ? 'its directory entry' : `its directory ${rel(e, lost.path)}/ itself`} (${lost.text}): ${posix}`;
+      }
     }
     return undefined;
   }
+  const w = f.lastWrite(path);
+  if (w === undefined || w.fsync !== 'ok') return undefined;
+  const fsync = w.events.find((x) => x.primitive === 'fsync') as { incarnation: number; step: number };
+  const where = ` at ${at(fsync.incarnation, fsync.step)}`;
   // Its data is durable (the fsync returned) and it was not unlinked since, yet the durable disk has no such name.
   if (w.events.some((x) => x.primitive === 'unlink')) return undefined;
   const durable = e.durable();
