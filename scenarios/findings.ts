@@ -334,6 +334,33 @@ function anyVote(e: EvidenceInput, f: (v: LostVote) => string | undefined): stri
   return undefined;
 }
 
+/**
+ * F8 / F8b on the A/B file (I8): at a process restart one slot held page-cache-only
+ * bytes (its fsync failed, or never ran); the loader took it as the newest slot, so the
+ * next A/B write went to the other slot — the one whose write had been durable — and
+ * overwrote the only durable AppQC.
+ */
+function abOverwrittenAfterPageCacheSlot(e: EvidenceInput, failedFsync: boolean): string | undefined {
+  const f = e.forensics;
+  const slots = ['avail_inner_a.pb', 'avail_inner_b.pb'].map((name) => ({ name, path: `${e.stateDir}/${name}` }));
+  for (const restart of f.restarts) {
+    if (restart.kind !== 'process' || restart.incarnation > e.incarnation) continue;
+    for (const [i, x] of slots.entries()) {
+      if (!restart.pageCacheOnly.has(x.path)) continue;
+      const restartSeq = f.endOf(restart.incarnation - 1);
+      const w = f.lastWrite(x.path, restartSeq);
+      if (w === undefined || w.fsync !== (failedFsync ? 'failed' : 'none')) continue;
+      const y = slots[1 - i] as (typeof slots)[number];
+      // The other slot's next truncating open after that restart, while its previous write was durable.
+      const over = f.eventsOf(y.path).find((ev) => ev.primitive === 'open' && ev.truncating && ev.seq >= restartSeq && ev.incarnation <= e.incarnation);
+      if (over === undefined || f.lastWrite(y.path, over.seq)?.fsync !== 'ok') continue;
+      const cause = failedFsync ? `the fsync of ${x.name} failed (its data never reached the disk)` : `${x.name} was written but not yet fsynced`;
+      return `${cause} when the process restarted (incarnation ${restart.incarnation}); the loader took its page-cache bytes as the newest A/B slot, so the next A/B write, at ${at(over.incarnation, over.step)}, truncated ${y.name} — the slot whose write had been durable: the AppQC's only durable copy was overwritten`;
+    }
+  }
+  return undefined;
+}
+
 /** The slot file of an A/B load failure and what the start disk holds there. */
 function abSlots(e: EvidenceInput): { readonly name: string; readonly path: string; readonly bytes: Uint8Array | undefined }[] {
   const disk = e.forensics.restartOf(e.incarnation)?.disk;
@@ -517,11 +544,12 @@ export const FINDINGS: readonly Finding[] = [
     id: 'F8',
     design: 'seed',
     personalities: ['ext4', 'ext4-weak', 'ordered'],
-    codes: ['I3/vote-not-durable', 'I9/below-cursor-not-durable', 'I1/appqc-without-commitqc', 'I2/published-by-persist', 'I3/voted-block-lost-by-crash', 'I2/published-lost-by-crash', 'I5/error:persisted AppQC at road index N but no matching commitQC on disk'],
-    needs: 'any disk; an fsync failure (EIO) on a block or CommitQC file, then a process restart',
+    codes: ['I3/vote-not-durable', 'I9/below-cursor-not-durable', 'I1/appqc-without-commitqc', 'I2/published-by-persist', 'I3/voted-block-lost-by-crash', 'I2/published-lost-by-crash', 'I5/error:persisted AppQC at road index N but no matching commitQC on disk', 'I8/appqc-lost-by-crash'],
+    needs: 'any disk; an fsync failure (EIO) on a block, CommitQC or A/B file, then a process restart',
     title: 'after an fsync failure and a process restart the node loads page-cache-only data as persisted and votes for it (fsyncgate)',
     foundIn: { scenario: 'write-errors', personality: 'ext4-weak', faults: 'off', runsMax: 30 },
     evidence(e) {
+      if (e.v.code === 'I8/appqc-lost-by-crash') return abOverwrittenAfterPageCacheSlot(e, true);
       const file = subjectFile(e);
       if (file !== undefined && !e.v.code.includes('lost-by-crash')) return pageCacheTakenAsPersisted(e, file, true);
       const crash = lastRestart(e)?.crash;
@@ -532,11 +560,12 @@ export const FINDINGS: readonly Finding[] = [
     id: 'F8b',
     design: 'seed',
     personalities: ['ext4', 'ext4-weak', 'ordered'],
-    codes: ['I3/vote-not-durable', 'I9/below-cursor-not-durable', 'I1/appqc-without-commitqc', 'I2/published-by-persist', 'I3/voted-block-lost-by-crash', 'I2/published-lost-by-crash', 'I5/error:persisted AppQC at road index N but no matching commitQC on disk'],
+    codes: ['I3/vote-not-durable', 'I9/below-cursor-not-durable', 'I1/appqc-without-commitqc', 'I2/published-by-persist', 'I3/voted-block-lost-by-crash', 'I2/published-lost-by-crash', 'I5/error:persisted AppQC at road index N but no matching commitQC on disk', 'I8/appqc-lost-by-crash'],
     needs: 'any disk, no faults; the process killed between a file\'s write and its fsync, then restarted',
     title: 'after a plain process restart (killed between a write and its fsync) the node loads page-cache-only data as persisted and votes for it',
     foundIn: { scenario: 'read-corruption', personality: 'ext4-weak', faults: 'off', runsMax: 150 },
     evidence(e) {
+      if (e.v.code === 'I8/appqc-lost-by-crash') return abOverwrittenAfterPageCacheSlot(e, false);
       const file = subjectFile(e);
       if (file !== undefined && !e.v.code.includes('lost-by-crash')) return pageCacheTakenAsPersisted(e, file, false);
       const crash = lastRestart(e)?.crash;

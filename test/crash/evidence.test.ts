@@ -92,3 +92,17 @@ describe('violations with a known code but another mechanism are NEW', () => {
     throw new Error('no run of seed~appqc-own-task broke I1 within 20 runs');
   }, 60_000);
 });
+
+describe('F8 on the A/B file: an I8 loss after a page-cache-only slot was taken as the newest', () => {
+  // `crashsim run --seed readme` found this as NEW in write-errors/seed/ext4 (run 65): fsyncs of
+  // both A/B slots fail, the process restarts on the page cache, the next write goes to the
+  // slot whose write had been durable, and a power loss leaves neither slot with the AppQC.
+  test('recognised as F8 with its A/B evidence', async () => {
+    const cell: CellSpec = { scenario: 'write-errors', design: 'seed', personality: 'ext4', faults: 'off' };
+    const all = FINDINGS.filter((f) => f.design === 'seed').map((f) => f.id);
+    const { record } = await runOne(cell, 65, 'readme', { acknowledgeFindings: all.filter((id) => id !== 'F8') });
+    expect(record.failure?.code).toBe('I8/appqc-lost-by-crash');
+    expect(record.failure?.finding).toBe('F8');
+    expect(record.failure?.evidence.join(' ')).toMatch(/the loader took its page-cache bytes as the newest A\/B slot.*only durable copy was overwritten/);
+  }, 60_000);
+});
