@@ -101,7 +101,7 @@ function buildProgram(io: Io, setCode: (code: number) => void, parseOnly = false
     // No commander defaults: with --plan, an option not given keeps the plan's value.
     .addOption(new Option('--design <id>', 'design (default seed, or the plan\'s)').argParser(parseOne('design', designIds())))
     .addOption(new Option('--personality <name>', `disk personality (default ${DEFAULT_PERSONALITY}, or the plan's)`).argParser(parsePersonality))
-    .addOption(new Option('--torn <mode>', 'torn writes in crash images: off, sector, byte, shorn (default off, or the plan\'s)').argParser(parseOne('torn mode', TORN_MODES)))
+    .addOption(new Option('--torn <mode>', 'torn writes in crash images: off, sector, byte, shorn, field (default off, or the plan\'s)').argParser(parseOne('torn mode', TORN_MODES)))
     .option('--iteration <n>', 'which persist iteration (1-based) to explore', intIn('--iteration', 1, 10_000), 1)
     .option('--json', 'print the report as JSON')
     .addHelpText('after', EXIT_HELP)

@@ -88,6 +88,8 @@ export interface InvariantSummary {
   readonly id: InvariantId;
   readonly description: string;
   readonly checks: number;
+  /** of those, checks on a state with something to compare (a coverage probe) */
+  readonly nontrivialChecks: number;
   /** held: checked, never broken; known: broken only as known findings; broken: a new failure; unchecked */
   readonly status: 'held' | 'known' | 'broken' | 'unchecked';
   readonly findings: readonly string[];
@@ -112,6 +114,12 @@ export interface Totals {
   readonly knownRuns: number;
   /** runs that broke an invariant in a way no known finding explains */
   readonly newFailures: number;
+}
+
+/** Coverage probes over the whole sweep (scenarios/probes.ts): what the runs actually exercised (runs whose scripted faults never fired: Totals.runsWithoutFiredFault). */
+export interface CoverageSummary {
+  /** probe name → hits over every run, and the runs in which it fired at least once */
+  readonly probes: Readonly<Record<string, { readonly hits: number; readonly runs: number }>>;
 }
 
 export interface Meta {
@@ -143,6 +151,7 @@ export interface Summary {
   readonly verdict: { readonly status: Status; readonly exitCode: number; readonly newFailures: number; readonly knownFindings: readonly string[]; readonly text: string };
   readonly totals: Totals;
   readonly invariants: readonly InvariantSummary[];
+  readonly coverage: CoverageSummary;
   readonly cells: readonly CellSummary[];
   /** new failures (first of each cell × code) and known-finding examples, with tokens */
   readonly failures: readonly FailureEntry[];
@@ -349,6 +358,7 @@ export function buildSummary(settings: Settings, records: readonly RunRecord[], 
 
   const invariants: InvariantSummary[] = (Object.keys(INVARIANTS) as InvariantId[]).map((id) => {
     const checks = sum((c) => c.checks[id] ?? 0);
+    const nontrivialChecks = sum((c) => c.nontrivialChecks[id] ?? 0);
     const findings = new Set<string>();
     let broken = false;
     for (const r of sortedRecords) {
@@ -364,8 +374,20 @@ export function buildSummary(settings: Settings, records: readonly RunRecord[], 
       if (ids.length === 0) broken = true;
     }
     const status = broken ? 'broken' : findings.size > 0 ? 'known' : checks > 0 ? 'held' : 'unchecked';
-    return { id, description: INVARIANTS[id], checks, status, findings: [...findings].sort(byFindingId) };
+    return { id, description: INVARIANTS[id], checks, nontrivialChecks, status, findings: [...findings].sort(byFindingId) };
   });
+
+  const probes: Record<string, { hits: number; runs: number }> = {};
+  for (const c of campaign.cells) {
+    for (const [k, hits] of Object.entries(c.probes)) {
+      const p = (probes[k] ??= { hits: 0, runs: 0 });
+      p.hits += hits;
+      p.runs += c.probeRuns[k] ?? 0;
+    }
+  }
+  const coverage: CoverageSummary = {
+    probes: Object.fromEntries(Object.entries(probes).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
+  };
 
   const knownIds = new Set<string>();
   for (const c of cellSummaries) for (const f of c.knownFindings) knownIds.add(f);
@@ -389,6 +411,7 @@ export function buildSummary(settings: Settings, records: readonly RunRecord[], 
     verdict: { status, exitCode, newFailures: totals.newFailures, knownFindings: knownList, text },
     totals,
     invariants,
+    coverage,
     cells: cellSummaries,
     failures: withShrunk,
     records: sortedRecords,

@@ -52,6 +52,10 @@ export interface RunRecord {
   readonly scriptedFaultsArmed?: number;
   readonly scriptedFaultsFired?: number;
   readonly checks: Partial<Record<InvariantId, number>>;
+  /** checks on a state with something to compare (absent in records of older crashsims) */
+  readonly nontrivialChecks?: Partial<Record<InvariantId, number>>;
+  /** coverage probes (scenarios/probes.ts): name → hits (absent in records of older crashsims) */
+  readonly probes?: Record<string, number>;
   readonly acknowledged: Record<string, number>;
   /** known findings looked past: finding id → occurrences */
   readonly acknowledgedFindings: Record<string, number>;
@@ -95,6 +99,12 @@ export interface CellResult {
   readonly runsWithoutFiredFault: number;
   /** checks per invariant over all runs */
   readonly checks: Partial<Record<InvariantId, number>>;
+  /** of those, checks on a state with something to compare */
+  readonly nontrivialChecks: Partial<Record<InvariantId, number>>;
+  /** coverage probes: name → hits over all runs */
+  readonly probes: Record<string, number>;
+  /** coverage probes: name → runs in which it fired at least once */
+  readonly probeRuns: Record<string, number>;
   /** known findings looked past (acknowledged): code → occurrences */
   readonly acknowledged: Record<string, number>;
   /** the same by finding id */
@@ -170,6 +180,8 @@ export async function runOne(cell: CellSpec, index: number, rootSeed: string, op
     scriptedFaultsArmed: r.stats.scriptedFaultsArmed,
     scriptedFaultsFired: r.stats.scriptedFaultsFired,
     checks: r.stats.checks,
+    nontrivialChecks: r.stats.nontrivialChecks,
+    probes: { ...r.stats.probes },
     acknowledged: r.acknowledged,
     acknowledgedFindings: r.acknowledgedFindings,
     deadEnd: r.deadEnd !== undefined,
@@ -211,7 +223,7 @@ export function aggregate(cells: readonly CellSpec[], records: readonly RunRecor
   for (const cell of cells) {
     const list = (byCell.get(cellKey(cell)) as RunRecord[]).slice().sort((a, b) => a.index - b.index);
     for (let i = 1; i < list.length; i++) if ((list[i] as RunRecord).index === (list[i - 1] as RunRecord).index) throw new RangeError(`run ${(list[i] as RunRecord).index} of ${cellKey(cell)} appears twice`);
-    const acc: CellResult = { cell, runs: 0, passed: 0, crashes: 0, crashImages: 0, steps: 0, fsOps: 0, faultsInjected: 0, scriptedFaultsArmed: 0, scriptedFaultsFired: 0, runsWithoutFiredFault: 0, checks: {}, acknowledged: {}, acknowledgedFindings: {}, failures: {}, deadEnds: 0, unsurvivable: {} };
+    const acc: CellResult = { cell, runs: 0, passed: 0, crashes: 0, crashImages: 0, steps: 0, fsOps: 0, faultsInjected: 0, scriptedFaultsArmed: 0, scriptedFaultsFired: 0, runsWithoutFiredFault: 0, checks: {}, acknowledged: {}, acknowledgedFindings: {}, failures: {}, deadEnds: 0, unsurvivable: {}, nontrivialChecks: {}, probes: {}, probeRuns: {} };
     const m = acc as { -readonly [K in keyof CellResult]: CellResult[K] };
     const seenCodes = new Set<string>();
     for (const r of list) {
@@ -228,6 +240,11 @@ export function aggregate(cells: readonly CellSpec[], records: readonly RunRecor
       if ((r.scriptedFaultsArmed ?? 0) > 0 && (r.scriptedFaultsFired ?? 0) === 0) m.runsWithoutFiredFault++;
       if (r.deadEnd) m.deadEnds++;
       for (const [k, v] of Object.entries(r.checks)) m.checks[k as InvariantId] = (m.checks[k as InvariantId] ?? 0) + (v ?? 0);
+      for (const [k, v] of Object.entries(r.nontrivialChecks ?? {})) m.nontrivialChecks[k as InvariantId] = (m.nontrivialChecks[k as InvariantId] ?? 0) + (v ?? 0);
+      for (const [k, v] of Object.entries(r.probes ?? {})) {
+        m.probes[k] = (m.probes[k] ?? 0) + v;
+        if (v > 0) m.probeRuns[k] = (m.probeRuns[k] ?? 0) + 1;
+      }
       for (const [k, v] of Object.entries(r.acknowledged)) m.acknowledged[k] = (m.acknowledged[k] ?? 0) + v;
       for (const [k, v] of Object.entries(r.acknowledgedFindings)) m.acknowledgedFindings[k] = (m.acknowledgedFindings[k] ?? 0) + v;
       for (const [k, v] of Object.entries(r.unsurvivable ?? {})) m.unsurvivable[k] = (m.unsurvivable[k] ?? 0) + v;

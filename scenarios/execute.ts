@@ -26,13 +26,17 @@ import { createWorld, DeadlockError, LivelockError, SimFailure, type FsOpInfo, t
 import type { StrategyOptions } from '../sim/sched/strategy.js';
 import { ablatedDesign, getDesign, type DesignEntry } from './designs.js';
 import { acknowledger, prunePointOf, recognise, type EvidenceInput } from './findings.js';
-import { fieldCutHints } from './field-cuts.js';
+import { fieldCutHints, topLevelFieldCutHints } from './field-cuts.js';
 import { Forensics, RecordingFs, opRef, pageCacheOnlyFiles, pathOf, truncates, type OpRef } from './forensics.js';
 import { readDisk } from './oracles/disk.js';
 import { ScriptedFaults, ScriptedFaultState, targets } from './faults.js';
 import { Network } from './network.js';
 import { Oracle, type Damage, type InvariantId, type Violation } from './oracles/invariants.js';
-import { describeCommand, type Command, type CrashFilter, type Plan } from './plan.js';
+import { trustJudge } from './oracles/trust.js';
+import { Probes } from './probes.js';
+import { cursorOf } from '../src/avail/inner.js';
+import { InMemoryDataLayer, type DataLayer } from '../src/avail/data.js';
+import { describeCommand, type Command, type CrashFilter, type ImagePick, type Plan } from './plan.js';
 import { currentCallSiteId } from './sites.js';
 
 /** The state directory D of the node (the operator creates it; it is durable from the start). */
@@ -111,6 +115,10 @@ export interface RunStats {
   readonly scriptedFaultsArmed: number;
   readonly scriptedFaultsFired: number;
   readonly checks: Readonly<Partial<Record<InvariantId, number>>>;
+  /** checks on a state with something to compare (coverage) */
+  readonly nontrivialChecks: Readonly<Partial<Record<InvariantId, number>>>;
+  /** coverage probes: faults fired by kind, crash windows hit, races (scenarios/probes.ts): name → hits */
+  readonly probes: Readonly<Record<string, number>>;
 }
 
 export interface RunResult {
@@ -171,6 +179,7 @@ export class Execution {
   readonly forensics = new Forensics();
   /** own block number → the incarnation that first handed it to the peers */
   private readonly ownBlockSeenIn = new Map<bigint, number>();
+  readonly probes = new Probes();
   private readonly hash = createHash('sha256');
   private readonly decisions: number[][] = [];
   private stepsBefore = 0;
@@ -199,6 +208,7 @@ export class Execution {
     this.faultProfileRng = this.streams.stream('faults');
     this.scriptedState = new ScriptedFaultState(this.streams.stream('faults/scripted'));
     this.oracle = new Oracle(this.oracleContext(undefined));
+    this.oracle.trust = trustJudge(this.net.fx.committee.replicas);
     const ack = opts.acknowledgeFindings ?? [];
     if (ack.length > 0) this.oracle.acknowledge = acknowledger(ack);
     this.oracle.classify = (v) => recognise(plan.design, this.evidenceInput(v));
@@ -262,6 +272,7 @@ export class Execution {
     if (image !== undefined && restart !== undefined) this.forensics.restarts.push({ incarnation: index, kind: restart.kind, disk: image.disk, pageCacheOnly: restart.pageCacheOnly, why: restart.why });
     const faulty = plan.faults === 'swarm' ? new FaultyFs(vfs, drawFaultProfile(this.faultProfileRng), this.streams.stream(`faults/inc${local}`), { enabled: !this.faultsOff, onFault: (e) => this.noteFault(`${e.kind} on ${e.primitive} of ${e.path ?? '(unlinked)'}: ${e.detail}`, `${e.kind}: ${e.detail}`) }) : undefined;
     const scripted = new ScriptedFaults(faulty ?? vfs, vfs, (e) => this.noteFault(`${e.kind} of ${e.path ?? '(unlinked)'}: ${e.detail}`, `${e.kind}: ${e.detail}`), this.scriptedState);
+    this.probes.newIncarnation();
     const world = createWorld({
       seed: `${plan.seed}/inc${local}`,
       fs: new RecordingFs(scripted, this.forensics, (fd) => {
@@ -302,6 +313,7 @@ export class Execution {
           stateDir: STATE_DIR,
           design: this.sutDesign,
           observer: this.observerFor(inc),
+          data: this.servedData(),
         });
       } catch (e) {
         inc.ended = { error: e };
@@ -318,8 +330,10 @@ export class Execution {
         }
         return;
       }
-      if (image !== undefined) this.oracle.restarted(state, image.disk);
-      else this.oracle.started(state);
+      if (image !== undefined) {
+        this.oracle.restarted(state, image.disk);
+        this.oracle.checkRestoredTrust(state);
+      } else this.oracle.started(state);
       inc.cell.store(state);
       try {
         await env.tasks.run(ctx, 'node', async (c, scope) => {
@@ -333,6 +347,7 @@ export class Execution {
               const p = await sub.recv(t);
               const n = p.block.header.blockNumber;
               if (!this.ownBlockSeenIn.has(n)) this.ownBlockSeenIn.set(n, inc.index);
+              this.oracle.trustBlock(p, 'SubscribeLaneProposals');
               this.net.seeOwnBlock(p);
             }
           });
@@ -348,7 +363,7 @@ export class Execution {
   /** The oracles' observer plus the write-group bookkeeping of the forensic record. */
   private observerFor(inc: Incarnation): AvailObserver {
     const forensics = this.forensics;
-    return { ...this.oracle.observer(() => inc.cell.load()), onWriteGroup: (e) => forensics.writeGroup(e.task, e.group, e.phase) };
+    return this.probedObserver({ ...this.oracle.observer(() => inc.cell.load()), onWriteGroup: (e) => forensics.writeGroup(e.task, e.group, e.phase) }, inc);
   }
 
   private strategy(): StrategyOptions {
@@ -360,7 +375,34 @@ export class Execution {
     return { kind: 'guided', decisions: s.decisions.slice(Math.min(this.stepsBefore, s.decisions.length)) };
   }
 
+  /** The node's data layer, with X3/X4 on everything the data pump serves it (no extra scheduling points). */
+  private servedData(): DataLayer {
+    const data = new InMemoryDataLayer();
+    return {
+      pushQC: (ctx, full, blocks) => {
+        this.oracle.trustCommitQC(full.qc, 'served');
+        for (const b of blocks) this.oracle.trustBlock(b, 'the data pump');
+        return data.pushQC(ctx, full, blocks);
+      },
+    };
+  }
+
+  /** The oracles' observer plus the probes that read the node's state (the persist/prune race). */
+  private probedObserver(o: AvailObserver, inc: Incarnation): AvailObserver {
+    return {
+      ...o,
+      onPrune: (e) => {
+        o.onPrune?.(e);
+        const inner = inc.cell.load()?.core.inner;
+        if (!e.updated || inner === undefined) return;
+        for (const [lane, q] of inner.blocks) if (cursorOf(inner.nextBlockToPersist, lane) < q.first) return this.probes.hit('race/prune-past-cursor');
+      },
+    };
+  }
+
+  /** `short`: `<kind>: <detail>` (the forensic record's fault text; its kind names the probe). */
   private noteFault(text: string, short: string): void {
+    this.probes.hit(`fault/${short.slice(0, short.indexOf(':') < 0 ? undefined : short.indexOf(':'))}`);
     this.faults++;
     this.forensics.fault(short);
     this.timeline.push({ kind: 'fault', incarnation: this.cur.index, step: this.cur.world.step, text });
@@ -386,6 +428,7 @@ export class Execution {
 
   private beforeFsOp(op: FsOpInfo): 'continue' | 'crash' | 'skip' {
     this.probeFsOp?.(op);
+    this.probes.seeFsOp(op);
     const inc = this.cur;
     if (this.haltAt !== undefined && this.haltAt.incarnation === inc.index && this.haltAt.fsOpIndex === op.index) {
       this.haltedAtPoint = true;
@@ -520,13 +563,14 @@ export class Execution {
     old.world.stop(why);
     this.closeIncarnation();
     this.restarts++;
+    this.probes.hit('restart/process');
     closeAllFds(old.vfs);
     this.timeline.push({ kind: 'restart', incarnation: old.index + 1, step: 0, why });
     const disk = old.vfs.volatileImage();
     this.startIncarnation(old.vfs, { disk, summary: 'process restart (no power loss)' }, { kind: 'process', why, pageCacheOnly: pageCacheOnlyFiles(disk, old.vfs.durableImage()) });
   }
 
-  async crash(afterFsOps: number, imageIndex: number, only?: CrashFilter): Promise<void> {
+  async crash(afterFsOps: number, imageIndex: number, only?: CrashFilter, pick?: ImagePick): Promise<void> {
     const inc = this.cur;
     inc.crashAfterFsOps = afterFsOps;
     inc.crashOnly = only;
@@ -537,6 +581,8 @@ export class Execution {
     }
     if (this.violated) return;
     const point = inc.world.crashPoint;
+    const starting = inc.cell.load() === undefined && inc.ended === undefined;
+    this.probes.hit(`crash/${this.probes.crashClass(point, starting, (a) => (typeof a === 'string' ? a : typeof a === 'number' ? inc.vfs.fdInfo(a)?.path : undefined))}`);
     inc.world.stop('power loss');
     this.closeIncarnation();
     this.probeCrash?.(inc.vfs, this.crashes);
@@ -548,10 +594,13 @@ export class Execution {
       rng: this.streams.stream('crash'),
     });
     const o = this.opts.imageOverride;
+    // `pick: 'torn'`: only the images that tear a pending write, when there are any.
+    const torn = pick === 'torn' ? report.images.filter((i) => i.kind === 'torn') : [];
+    const choice = torn.length > 0 ? torn : report.images;
     const image: CrashImage | undefined =
       o !== undefined && o.crash === this.crashes
         ? crashImageWith(inc.vfs, new Set(o.keep === 'all' ? inc.vfs.pendingLog().filter((e) => !e.durable).map((e) => e.op.seq) : o.keep), o.torn)
-        : report.images[imageIndex % report.images.length];
+        : choice[imageIndex % choice.length];
     if (image === undefined) throw new Error('crashImages returned no image');
     const kept = new Set(image.keptSeqs);
     const pendingOps = inc.vfs.pendingLog().filter((e) => !e.durable).map((e) => opRef(e.op, describeOp(e.op)));
@@ -564,6 +613,7 @@ export class Execution {
         return { seq: e.op.seq, text: describeOp(e.op), kept: kept.has(e.op.seq) || image.torn?.seq === e.op.seq, site: s?.site, primitive: s?.primitive };
       });
     this.crashes++;
+    if (image.kind === 'torn') this.probes.hit('fault/torn');
     this.imagesConsidered += report.counts.total.distinct;
     this.hash.update(`crash ${image.hash}\n`);
     this.timeline.push({
@@ -572,7 +622,7 @@ export class Execution {
       step: inc.world.step,
       point: point === undefined ? 'everything blocked' : `before fs primitive #${point.index} (${point.primitive} ${point.args.join(' ')}) of ${point.taskName}`,
       pending: report.pending,
-      image: o !== undefined && o.crash === this.crashes ? `chosen: ${image.summary}` : `#${imageIndex % report.images.length} of ${report.images.length}: ${image.summary}`,
+      image: o !== undefined && o.crash === this.crashes ? `chosen: ${image.summary}` : `#${imageIndex % choice.length} of ${choice.length}${choice === torn ? ' torn' : ''}: ${image.summary}`,
       lost: image.lost,
       imagesConsidered: report.counts.total.distinct,
       ops,
@@ -634,7 +684,7 @@ export class Execution {
         await this.advance(c.steps);
         return;
       case 'crash':
-        await this.crash(c.afterFsOps, c.image, c.only);
+        await this.crash(c.afterFsOps, c.image, c.only, c.pick);
         return;
       case 'restart':
         await this.processRestart('restart command');
@@ -739,7 +789,7 @@ export class Execution {
     const inc = this.cur;
     if (inc.world.status === 'running') inc.world.stop('end of plan');
     this.closeIncarnation();
-    this.oracle.count('X1');
+    this.oracle.count('X1', this.net.ownBlocks.length > 0 && this.decisions.length > 1);
     if (!this.violated && this.net.equivocations.length > 0) {
       const e = this.net.equivocations[0];
       if (e !== undefined) {
@@ -769,6 +819,8 @@ export class Execution {
         scriptedFaultsArmed: this.scriptedState.armedCount,
         scriptedFaultsFired: this.scriptedState.firedCount,
         checks: Object.fromEntries(this.oracle.checks),
+        nontrivialChecks: Object.fromEntries(this.oracle.nontrivialChecks),
+        probes: this.probes.counts(),
       },
       traceHash: this.hash.digest('hex').slice(0, 32),
       decisions: this.decisions,
@@ -818,13 +870,17 @@ function closeAllFds(vfs: Vfs): void {
  *  - byte: cuts at any byte (sampled), old or zero tail;
  *  - shorn: a sector half written (one seeded byte cut inside each sector the write
  *    spans, besides sector and field cuts), the rest of it old — SSDs without
- *    power-loss protection; never a zero tail.
+ *    power-loss protection; never a zero tail;
+ *  - field: only at the end of a top-level field of the file, nothing kept after:
+ *    every tear still parses (with `pick: 'torn'`, scenario torn-parseable).
  */
 export function tornOptions(mode: Plan['torn'], cutsPerWriteMax: number): CrashImageOptions['torn'] {
   if (mode === 'off') return false;
   const hints = { cutHints: fieldCutHints, hintCutsMax: 32 };
   if (mode === 'sector') return { sectorBytes: 512, fills: ['old', 'zero'], ...hints };
   if (mode === 'shorn') return { sectorBytes: 512, shorn: true, fills: ['old'], ...hints };
+  // Only where a top-level field ends, nothing kept after: every such tear parses (a CommitQC with fewer signatures).
+  if (mode === 'field') return { sectorBytes: 0, fills: ['old'], cutHints: topLevelFieldCutHints, hintCutsMax: 32 };
   return { sectorBytes: 0, anyByte: true, fills: ['old', 'zero'], cutsPerWriteMax, ...hints };
 }
 

@@ -297,7 +297,7 @@ async function recoveryCode(ctx: SearchContext, c: Capture, image: CrashImage): 
 /** Violations no crash image can explain: liveness, the harness, network-level equivocation, in-memory batch and capacity checks. */
 const NOT_DISK = /^(LIVENESS|HARNESS|X1|I6)\/|^I9\/null-/;
 /** Codes of the checks made while a node recovers from a crash image (oracles' restart forms). */
-const RESTART_FORM = /^(I5|I7)\/|-by-crash$/;
+const RESTART_FORM = /^(I5|I7)\/|^X[34]\/restored-|-by-crash$/;
 
 /**
  * What an event-time violation leads to after a power loss: the restart forms of

@@ -67,11 +67,22 @@ function walk(b: Uint8Array, start: number, end: number, depth: number, out: Set
   return true;
 }
 
-/** Field boundaries strictly inside `bytes` (ascending), or [] if it is not protobuf. */
-export function fieldBoundaries(bytes: Uint8Array): number[] {
+/** Field boundaries strictly inside `bytes` (ascending), or [] if it is not protobuf; `depthMax` 0: top-level fields only. */
+export function fieldBoundaries(bytes: Uint8Array, depthMax = DEPTH_MAX): number[] {
   const out = new Set<number>();
-  if (!walk(bytes, 0, bytes.length, 0, out)) return [];
+  if (!walk(bytes, 0, bytes.length, DEPTH_MAX - depthMax, out)) return [];
   return [...out].filter((x) => x > 0 && x < bytes.length).sort((a, b) => a - b).slice(0, FIELD_CUTS_MAX);
+}
+
+/**
+ * Cut hints at the end of each top-level field only: a file kept up to there
+ * (and nothing after) always parses — a CommitQC with fewer signatures, an A/B
+ * wrapper without its payload (torn mode `field`).
+ */
+export function topLevelFieldCutHints(write: { readonly path: string; readonly offsetBytes: number; readonly bytes: Uint8Array }): readonly number[] {
+  // `.pb.tmp`: a design that replaces files by rename (hardened) writes them under a temporary name first.
+  if (!/\.pb(\.tmp)?$/.test(write.path)) return [];
+  return fieldBoundaries(write.bytes, 0).map((x) => write.offsetBytes + x);
 }
 
 /** `TornOptions.cutHints` for the state directory's files: a write that holds whole protobuf files (written from offset 0). */

@@ -394,6 +394,98 @@ function partialWriteOf(e: EvidenceInput, path: string): string | undefined {
 }
 
 // ---------------------------------------------------------------------------
+// What recovery trusts (X3, X4; scenarios/oracles/trust.ts): where a restored object came from
+
+/** The violation codes of X3/X4: the node holds (restored), publishes or serves a QC or block that does not verify. */
+const TRUST_CODES = ['X3/restored-*', 'X3/published-*', 'X3/served-*', 'X4/restored-*', 'X4/served-*'];
+
+/**
+ * The files the object a trust violation names was loaded from at the startup of
+ * `e.incarnation`: a block's file; a CommitQC's file (and, with a prune anchor, the
+ * A/B slots that hold the anchor's CommitQC); the A/B slots for an AppQC.
+ */
+function loadedFrom(e: EvidenceInput): string[] {
+  const s = e.v.subject;
+  const ab = [`${e.stateDir}/avail_inner_a.pb`, `${e.stateDir}/avail_inner_b.pb`];
+  if (s?.kind === 'block') return [blockPath(e, s.lane, s.n)];
+  if (s?.kind === 'commitQC') return e.abPayload === 'anchor' ? [commitQCPath(e, s.index), ...ab] : [commitQCPath(e, s.index)];
+  if (s?.kind === 'appQC') return ab;
+  return [];
+}
+
+/**
+ * A power loss before `e.incarnation` tore the last write of `path`, and the
+ * disk the node started from still holds that torn file (no later write of it):
+ * which power loss and where it cut.
+ */
+function tornOnStartDisk(e: EvidenceInput, path: string): { readonly crash: CrashEvent; readonly text: string } | undefined {
+  const f = e.forensics;
+  const bytes = f.restartOf(e.incarnation)?.disk.files.get(path);
+  if (bytes === undefined) return undefined;
+  const w = f.lastWrite(path, f.endOf(e.incarnation - 1));
+  for (let k = f.crashes.length - 1; k >= 0; k--) {
+    const c = f.crashes[k] as CrashEvent;
+    if (c.incarnation >= e.incarnation || c.torn?.path !== path) continue;
+    // The torn write is the file's last: the file on the start disk is its prefix.
+    if (w === undefined || w.open.incarnation !== c.incarnation) return undefined;
+    const t = c.torn;
+    return { crash: c, text: `the power loss ending incarnation ${c.incarnation} tore the write of ${rel(e, path)} at byte ${t.cutAtBytes - t.offsetBytes} of ${t.lenBytes} (rest ${t.fill}), and the ${bytes.length} bytes left still decode` };
+  }
+  return undefined;
+}
+
+/**
+ * The object was not loaded from a damaged file at this startup: the node wrote the
+ * file it came from itself (in incarnation j), after a startup k ≤ j loaded an object
+ * of that kind from a damaged file (`origin(k, path)`: why) — a damaged load persisted
+ * again (the A/B file rewrites the AppQC it holds).
+ */
+function rewrittenAfterDamagedLoad(e: EvidenceInput, origin: (k: number, path: string) => string | undefined): string | undefined {
+  const f = e.forensics;
+  const files = loadedFrom(e);
+  for (const path of files) {
+    const w = f.lastWrite(path, f.endOf(e.incarnation - 1));
+    if (w === undefined || w.open.incarnation >= e.incarnation) continue;
+    const j = w.open.incarnation;
+    for (let k = j; k >= 0; k--) {
+      for (const p of files) {
+        const why = origin(k, p);
+        if (why !== undefined) return `${why}; the node kept what it loaded and wrote it to ${rel(e, path)} at ${at(j, w.open.step)}, which the startup of incarnation ${e.incarnation} loaded again`;
+      }
+    }
+  }
+  return undefined;
+}
+
+/**
+ * LIVENESS under F14: a block file read back corrupted at this startup still decoded,
+ * with another header than the file holds; the node holds that block, so the producer's
+ * next block (whose parent is the true one) is rejected as an equivocation.
+ */
+function forkedByCorruptedBlock(e: EvidenceInput): string | undefined {
+  const inner = e.state()?.core.inner;
+  const view = startView(e);
+  if (inner === undefined || view === undefined) return undefined;
+  for (const c of e.forensics.corruptedReads(e.incarnation)) {
+    const m = c.path === undefined ? null : /\/blocks\/([0-9a-f]{64})_(\d+)\.pb$/.exec(c.path);
+    if (m === null) continue;
+    const lane = m[1] as LaneId;
+    const n = BigInt(m[2] as string);
+    const held = inner.blocks.get(lane)?.get(n);
+    const file = view.blocks.get(lane)?.get(n);
+    if (held === undefined || file?.kind !== 'ok') continue;
+    if (toHex(blockHeaderHash(held.block.header)) === toHex(blockHeaderHash(file.value.block.header))) continue;
+    return `a read of ${rel(e, c.path as string)} returned corrupted bytes at ${at(c.incarnation, c.step)} (${c.fault ?? 'read corruption'}) that still decode as block ${n} with another header than the file holds; the loader took it as persisted, so lane ${laneShort(lane)}'s chain forks at ${n}: the producer's block ${n + 1n}, whose parent is the true block ${n}, is rejected as an equivocation and the lane never moves again`;
+  }
+  return undefined;
+}
+
+/** What a trust violation says the node did with the object: holds after the restart, publishes, serves. */
+function trustVerb(e: EvidenceInput): string {
+  return e.v.code.includes('/restored-') ? 'restored it' : e.v.code.includes('/published-') ? 'restored it and published it' : 'restored it and served it';
+}
+
+// ---------------------------------------------------------------------------
 // The findings of design seed
 
 export const FINDINGS: readonly Finding[] = [
@@ -664,12 +756,27 @@ export const FINDINGS: readonly Finding[] = [
     id: 'F14',
     design: 'seed',
     personalities: ALL,
-    codes: ['I3/vote-not-durable', 'I9/below-cursor-not-durable', 'I3/voted-block-lost-by-crash'],
-    needs: 'any disk; media corruption of a block file that still decodes (a read returns flipped bits)',
-    title: 'a block file that reads back corrupted but still decodes is loaded as persisted (no checksum, no signature check on load): the node votes for a header no one proposed',
+    codes: ['I3/vote-not-durable', 'I9/below-cursor-not-durable', 'I3/voted-block-lost-by-crash', ...TRUST_CODES, 'LIVENESS/*'],
+    needs: 'any disk; media corruption of a block (or CommitQC, A/B) file that still decodes (a read returns flipped bits)',
+    title: 'a file that reads back corrupted but still decodes is loaded as persisted (no checksum, no signature or quorum check on load): the node votes for a header no one proposed, and holds, publishes and serves blocks and QCs that do not verify (X3, X4)',
     foundIn: { scenario: 'swarm-faults', personality: 'ext4-weak', faults: 'swarm', runsMax: 60 },
     evidence(e) {
       const s = e.v.subject;
+      // X3/X4: the object that does not verify was loaded, at this incarnation's startup, from a file whose read returned corrupted bytes.
+      if (e.v.code.startsWith('X3/') || e.v.code.startsWith('X4/')) {
+        const corrupted = (k: number, path: string): string | undefined => {
+          const c = e.forensics.corruptedReads(k, path)[0];
+          return c === undefined ? undefined : `a read of ${rel(e, path)} returned corrupted bytes at ${at(c.incarnation, c.step)} (${c.fault ?? 'read corruption'}) that still decode`;
+        };
+        for (const path of loadedFrom(e)) {
+          const why = corrupted(e.incarnation, path);
+          if (why !== undefined) return `${why}: the loader, which checks no signature, quorum or payload hash, ${trustVerb(e)}`;
+        }
+        const again = rewrittenAfterDamagedLoad(e, corrupted);
+        return again === undefined ? undefined : `${again}: the loader, which checks no signature, quorum or payload hash, ${trustVerb(e)}`;
+      }
+      // Liveness: a corrupted read changed a restored block's header; the lane's chain forks there.
+      if (e.v.code.startsWith('LIVENESS/')) return forkedByCorruptedBlock(e);
       // Restart form: the vote was for the corrupted read; the restarted node reads the true block.
       if (s?.kind === 'votes') {
         for (const v of s.votes) {
@@ -699,6 +806,46 @@ export const FINDINGS: readonly Finding[] = [
     title: 'a power loss that undoes some unlinks of old block files (never followed by a directory fsync) leaves a gap on disk below newer blocks: the gap-truncating block loader drops the voted blocks above it',
     foundIn: { scenario: 'crash-restart', personality: 'strict-posix', faults: 'off', runsMax: 120 },
     evidence: (e) => (e.v.code.startsWith('X1/') ? ownBlockLoss(e, diskGapTruncated) : anyVote(e, (v) => diskGapTruncated(e, v))),
+  },
+  // F16–F29: seed findings of what recovery trusts (h-oracles2; /work/wt/FINDING-IDS.md)
+  {
+    id: 'F16',
+    design: 'seed',
+    personalities: ALL,
+    codes: TRUST_CODES,
+    needs: 'a disk that can tear a write where an encoded field ends (byte-granular tears: disks without power-loss protection, or sector tears of files spanning sectors); no faults',
+    title: 'recovery trusts a torn file that still parses: a CommitQC file cut between its signatures is restored and published as latestCommitQC with fewer signatures than a quorum (an AppQC or block torn inside its signatures likewise); no loader checks a signature, a quorum or a payload hash (spec §1.6)',
+    foundIn: { scenario: 'torn-parseable', personality: 'ext4', faults: 'off', runsMax: 60 },
+    evidence(e) {
+      for (const path of loadedFrom(e)) {
+        const t = tornOnStartDisk(e, path);
+        if (t !== undefined) return `${t.text}; the loader, which checks no signature, quorum or payload hash, ${trustVerb(e)}`;
+      }
+      const again = rewrittenAfterDamagedLoad(e, (k, path) => tornOnStartDisk({ ...e, incarnation: k }, path)?.text);
+      return again === undefined ? undefined : `${again}: the loader, which checks no signature, quorum or payload hash, ${trustVerb(e)}`;
+    },
+  },
+  {
+    id: 'F18',
+    design: 'seed',
+    personalities: ALL,
+    codes: ['I8/appqc-lost-by-crash'],
+    needs: 'a disk that can tear a write right after the A/B wrapper\'s seq field (byte-granular tears; torn mode field or byte); no faults',
+    title: 'a torn A/B write that kept only the new sequence number (cut right after the wrapper\'s seq field) parses as a slot without payload and wins the load decision: the restart forgets the durable AppQC',
+    foundIn: { scenario: 'torn-parseable', personality: 'ordered', faults: 'off', runsMax: 60 },
+    evidence(e) {
+      const slots = abSlots(e);
+      const decoded = slots.map((x) => ({ ...x, w: x.bytes === undefined || x.bytes.length === 0 ? undefined : decodeWrapper(x.bytes) }));
+      for (const winner of decoded) {
+        if (winner.w === undefined || 'error' in winner.w || winner.w.ok.data !== undefined) continue;
+        const other = decoded.find((x) => x !== winner) as (typeof decoded)[number];
+        if (other.w === undefined || 'error' in other.w || other.w.ok.data === undefined || other.w.ok.seq >= winner.w.ok.seq) continue;
+        const t = tornOnStartDisk(e, winner.path);
+        if (t === undefined) continue;
+        return `${t.text} as a wrapper with seq ${winner.w.ok.seq} and no payload; it wins the load decision over ${other.name} (seq ${other.w.ok.seq}, with its AppQC) and "no data" restores no AppQC`;
+      }
+      return undefined;
+    },
   },
 ];
 

@@ -19,7 +19,7 @@ export interface FaultProfile {
 
 export const FAULT_PROFILES: readonly FaultProfile[] = [
   { id: 'none', label: 'no faults', scenarios: ['steady', 'crash-restart', 'model', 'persist-prune-race', 'fast-forward', 'recovery-crash', 'long-haul'] },
-  { id: 'torn', label: 'torn writes', scenarios: ['torn-writes', 'torn-writes-byte', 'torn-writes-shorn', 'torn-targeted', 'committee-10'] },
+  { id: 'torn', label: 'torn writes', scenarios: ['torn-writes', 'torn-writes-byte', 'torn-writes-shorn', 'torn-targeted', 'committee-10', 'torn-parseable'] },
   { id: 'write-errors', label: 'write/fsync errors', scenarios: ['write-errors', 'ab-write-errors'] },
   { id: 'read-corruption', label: 'read corruption', scenarios: ['read-corruption'] },
 ];

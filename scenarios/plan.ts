@@ -26,9 +26,9 @@ export type ScheduleSpec =
 /** Random faults drawn per seed by the fault layer, or none. */
 export type FaultMode = 'off' | 'swarm';
 
-/** Torn writes in crash images: none, at 512-byte sectors, at any byte, or shorn inside sectors (scenarios/execute.ts tornOptions). */
-export type TornMode = 'off' | 'sector' | 'byte' | 'shorn';
-export const TORN_MODE_NAMES: readonly TornMode[] = ['off', 'sector', 'byte', 'shorn'];
+/** Torn writes in crash images: none, at 512-byte sectors, at any byte, shorn inside sectors, or at the end of a top-level field (scenarios/execute.ts tornOptions). */
+export type TornMode = 'off' | 'sector' | 'byte' | 'shorn' | 'field';
+export const TORN_MODE_NAMES: readonly TornMode[] = ['off', 'sector', 'byte', 'shorn', 'field'];
 
 /** Which fs primitives a targeted crash point counts. */
 export type CrashPrimitive = 'write' | 'fsync' | 'unlink' | 'open' | 'close';
@@ -37,6 +37,10 @@ export interface CrashFilter {
   readonly primitive: CrashPrimitive;
   readonly target: FaultTarget;
 }
+
+/** Which crash images a crash command picks from: `torn` — only those that tear a pending write (all images when none does). */
+export type ImagePick = 'torn';
+export const IMAGE_PICKS: readonly ImagePick[] = ['torn'];
 
 /** Which files a scripted fault may hit: any, the A/B pair, block files, CommitQC files. */
 export type FaultTarget = 'any' | 'ab' | 'blocks' | 'commitqcs';
@@ -66,7 +70,7 @@ export type Command =
    * with `only`, counting just that primitive on that kind of file (e.g. right before the
    * next fsync of the A/B file). image = index into the crash images (mod their count)
    */
-  | { readonly c: 'crash'; readonly afterFsOps: number; readonly image: number; readonly only?: CrashFilter }
+  | { readonly c: 'crash'; readonly afterFsOps: number; readonly image: number; readonly only?: CrashFilter; readonly pick?: ImagePick }
   /** the node process restarts without power loss (the page cache survives) */
   | { readonly c: 'restart' }
   /** the `nth` (0-based) next fs primitive of the fault's kind on a file of `target` (default any) fails */
@@ -182,9 +186,10 @@ function parseCommand(v: Json, at: string, peers: number): Command {
     case 'crash': {
       const afterFsOps = int(o['afterFsOps'], `${at}.afterFsOps`, 0, PLAN_LIMITS.stepsMax);
       const image = int(o['image'], `${at}.image`, 0, 2 ** 31 - 1);
-      if (o['only'] === undefined) return { c, afterFsOps, image };
+      const pick = o['pick'] === undefined ? {} : { pick: oneOf(o['pick'], `${at}.pick`, IMAGE_PICKS) };
+      if (o['only'] === undefined) return { c, afterFsOps, image, ...pick };
       const f = obj(o['only'], `${at}.only`);
-      return { c, afterFsOps, image, only: { primitive: oneOf(f['primitive'], `${at}.only.primitive`, CRASH_PRIMITIVES), target: oneOf(f['target'], `${at}.only.target`, FAULT_TARGETS) } };
+      return { c, afterFsOps, image, only: { primitive: oneOf(f['primitive'], `${at}.only.primitive`, CRASH_PRIMITIVES), target: oneOf(f['target'], `${at}.only.target`, FAULT_TARGETS) }, ...pick };
     }
     case 'fault': {
       const kind = oneOf(o['kind'], `${at}.kind`, FAULT_KINDS);
@@ -263,8 +268,8 @@ export function describeCommand(c: Command): string {
     case 'run': return `run ${c.steps} steps`;
     case 'crash':
       return c.only === undefined
-        ? `power loss after ${c.afterFsOps} more fs primitive(s), crash image #${c.image}`
-        : `power loss before the ${ordinal(c.afterFsOps + 1)} next ${c.only.primitive}${c.only.target === 'any' ? '' : ` of ${TARGET_TEXT[c.only.target]}`}, crash image #${c.image}`;
+        ? `power loss after ${c.afterFsOps} more fs primitive(s), ${c.pick === 'torn' ? 'torn ' : ''}crash image #${c.image}`
+        : `power loss before the ${ordinal(c.afterFsOps + 1)} next ${c.only.primitive}${c.only.target === 'any' ? '' : ` of ${TARGET_TEXT[c.only.target]}`}, ${c.pick === 'torn' ? 'torn ' : ''}crash image #${c.image}`;
     case 'restart': return 'node process restarts (no power loss)';
     case 'fault': return `fault: the ${ordinal(c.nth + 1)} next ${FAULT_PRIMITIVE[c.kind]}${c.target === undefined || c.target === 'any' ? '' : ` of ${TARGET_TEXT[c.target]}`} gets ${c.kind}`;
   }

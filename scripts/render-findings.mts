@@ -34,7 +34,7 @@ const mutantRows = MUTANTS.map((m) => `| \`${m.id}\` | ${m.label ?? '—'} | ${m
 const doc = `# Findings: what crashsim shows broken in the faithful design "seed"
 
 These are results, not bugs of crashsim: each is an invariant of spec §10 (I1–I11)
-or one of crashsim's extra checks (X1, X2) that the harness shows broken in design
+or one of crashsim's extra checks (X1–X4) that the harness shows broken in design
 **seed** implemented exactly as specified. The design is left as it is; each finding
 has a shrunk counterexample, one command that replays it exactly, and a test
 (\`test/crash/findings.test.ts\`) that asserts the harness still finds it within its
@@ -60,16 +60,20 @@ from and the files that were in the page cache only; corrupted reads; every bloc
 with the durable AppQC at that moment) and the disk. The rule either returns one evidence
 sentence — reports print it — or nothing. A failure whose code a finding lists but whose
 evidence does not hold is **NEW**; a failure that shows the evidence of two findings is
-reported with both ids (\`F7+F9\`), never first-match. A vote whose *own* block file read back
-corrupted (and an own block re-produced after its only copy read back corrupted) is
-**unsurvivable damage**: counted per cell, never a failure, never a finding.
+reported with both ids (\`F7+F9\`), never first-match. Losing what only a file that read back
+corrupted held is **unsurvivable damage**, counted per cell, never a failure, never a finding:
+a vote whose *own* block file read back corrupted, an own block re-produced after its only copy
+read back corrupted, a published CommitQC or a completed AppQC whose only copy read back
+corrupted, and a restart that stops (an error or an abort) because the block, CommitQC or A/B
+file it needed read back corrupted — the node stops rather than run on data it cannot read.
 
 | id | invariants | personalities | needs | in one line |
 |---|---|---|---|---|
 ${findingRows}
 
 F1, F2, F4, F5, F6 and F9 break even on the \`ordered\` disk: they are ordering bugs of the
-design, not disk-model subtleties. F3 and F15 need POSIX directory-entry durability
+design, not disk-model subtleties. F16 and F18 need no fault, only a write torn where an
+encoded field ends. F3 and F15 need POSIX directory-entry durability
 (strict-posix): under the spec's own definition of durable (\`Dur(t)\`: "fsync returned") they
 are not violations at all.
 
@@ -332,18 +336,28 @@ ${steps('F13')}
 ${evidence('F13')}
 * **Replay:** \`${replay('F13')}\`
 
-## F14 — a corrupted block file that still decodes is loaded and voted for (I3)
+## F14 — a corrupted file that still decodes is loaded as persisted (I3, X3, X4)
 
 * **Design / disk / faults:** seed · every personality · media corruption of a block file
-  whose flipped bit still leaves a decodable block.
+  (or a CommitQC file, or an A/B slot) whose flipped bit still leaves a decodable message.
 * **What happens (shrunk):**
 ${steps('F14')}
-* **Why:** the seed loader checks neither a checksum nor the block's signature: corrupted bytes
-  that still parse become a "persisted" block, the cursor passes it, and the node signs a
-  LaneVote for a header that is not the one on disk (and, after another restart that reads the
-  true bytes, the block it voted for is "different").
+* **Why:** the seed loaders check neither a checksum nor a signature, a quorum or a payload
+  hash (spec §1.6): corrupted bytes that still parse become a "persisted" block, CommitQC or
+  AppQC. For a block, the cursor passes it and the node signs a LaneVote for a header that is
+  not the one on disk (and, after another restart that reads the true bytes, the block it voted
+  for is "different"); the data pump serves it, with a payload that no longer matches the
+  payload hash its producer signed (X4). A flipped signature of a block, CommitQC or AppQC is
+  restored and served the same way (X3, X4), and the A/B persister writes such an AppQC back
+  to disk, where the next startup loads it again. A flip in a block's header forks the lane:
+  the producer's next block names the true block as its parent, the node rejects it as an
+  equivocation, and the lane never moves again (LIVENESS). A loader that verified would skip
+  the file: what the file held was durable, so losing it is then damage (counted apart, below).
 * **Recognised by:** a read of the violating block file returned corrupted bytes in the
-  incarnation that voted, while the file on disk is intact.
+  incarnation that voted, while the file on disk is intact; for X3/X4, the object that does
+  not verify was loaded at this startup from a file whose read returned corrupted bytes (or from
+  a file the node wrote back after such a load); for LIVENESS, a block the node holds differs in
+  its header from the file it was read from, and that read returned corrupted bytes.
 ${evidence('F14')}
 * **Replay:** \`${replay('F14')}\`
 
@@ -363,6 +377,54 @@ ${steps('F15')}
   entry was lost.
 ${evidence('F15')}
 * **Replay:** \`${replay('F15')}\`
+
+## F16 — recovery trusts a torn file that still parses: an under-quorum CommitQC is published (X3, X4)
+
+* **Design / disk / faults:** seed · every personality · no faults; a write torn where an
+  encoded field ends (byte-granular tears, as on disks without power-loss protection; torn
+  mode \`field\` of scenario \`torn-parseable\` tears only there, the other torn modes cut
+  there among other cuts).
+* **Check:** X3 "every CommitQC and AppQC the node publishes, restores or serves has a
+  quorum of valid signatures from distinct committee members" (X4 for blocks: payload hash
+  and producer signature), judged by crashsim's own verifier (\`scenarios/oracles/trust.ts\`:
+  the codec's hashes and the signature primitive, not the SUT's \`verify.ts\`).
+* **What happens (shrunk):**
+${steps('F16')}
+  The power loss comes right before the fsync of a CommitQC file; the crash image keeps the
+  file up to the end of one of its fields and nothing after.
+* **Why:** a CommitQC is \`vote\` followed by repeated \`sigs\`; a prefix that ends between
+  two fields is a valid encoding of a CommitQC with fewer signatures (none, when the cut is
+  right after the vote). No loader checks a signature, a quorum or a payload hash, and nothing
+  checks what was loaded (spec §1.6), so \`newInner\` stores it into \`latestCommitQC\` (published
+  as the node's latest commit), \`CommitQC(i)\` serves it and the data pump hands it to the data
+  layer. An AppQC torn inside its signatures (in the A/B slot) is restored the same way. The
+  fix is a verification on load that skips what fails: the torn file was never durable (its
+  fsync had not returned), so nothing is lost.
+* **Recognised by:** the object that does not verify was loaded from a file that a power loss
+  tore (its last write is the torn one: the disk the node started from holds that prefix), or
+  from a file the node wrote back after loading such a torn file.
+${evidence('F16')}
+* **Replay:** \`${replay('F16')}\`
+
+## F18 — a torn A/B write that kept only its seq forgets the AppQC (I8)
+
+* **Design / disk / faults:** seed · every personality · no faults; an A/B write torn right
+  after the wrapper's \`seq\` field (torn mode \`field\`, or any byte-granular tear there).
+* **What happens (shrunk):**
+${steps('F18')}
+* **Why:** the wrapper is \`seq\` (field 1) then \`data\` (field 2). A write into a slot torn
+  right after \`seq\` leaves \`{seq: n+1}\` without \`data\`: it parses, wins the load decision
+  against the other slot's valid \`{seq: n, data: AppQC}\` (spec §3.4 compares seqs only), and
+  "no data" loads no AppQC: the restart forgets the AppQC whose A/B write had completed before
+  the crash (I8's restart form). The A/B scheme assumes a torn slot fails to parse; without a
+  checksum over the payload (or a length check) it cannot tell. Unlike F11 (a zero tail that
+  makes the payload undecodable: the restart fails), here the restart succeeds and silently
+  goes back.
+* **Recognised by:** on the disk the node restarted from, the winning slot is a wrapper with
+  the higher seq and no payload whose last write a power loss tore, and the other slot holds a
+  valid wrapper with a lower seq and an AppQC.
+${evidence('F18')}
+* **Replay:** \`${replay('F18')}\`
 
 ---
 

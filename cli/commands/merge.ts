@@ -32,6 +32,8 @@ function recordProblem(r: unknown): string | undefined {
   if (!Number.isSafeInteger(rec['seed'])) return 'seed must be an integer';
   if (typeof rec['passed'] !== 'boolean' || typeof rec['deadEnd'] !== 'boolean') return 'passed and deadEnd must be true or false';
   for (const k of ['checks', 'acknowledged', 'acknowledgedFindings'] as const) if (!isCountMap(rec[k])) return `${k} must map names to counts`;
+  // Coverage fields (absent in summaries written before probes existed).
+  for (const k of ['nontrivialChecks', 'probes'] as const) if (rec[k] !== undefined && !isCountMap(rec[k])) return `${k} must map names to counts`;
   const f = rec['failure'];
   if (f !== undefined && f !== null) {
     const fr = f as Record<string, unknown>;

@@ -299,6 +299,8 @@ function syntheticRecord(f: FailureEntry): RunRecord {
     fsOps: 0,
     faultsInjected: 0,
     checks: {},
+    nontrivialChecks: {},
+    probes: {},
     acknowledged: {},
     acknowledgedFindings: {},
     deadEnd: false,

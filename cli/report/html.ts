@@ -250,10 +250,29 @@ function invariantsHtml(s: Summary): string {
   const rows = s.invariants
     .map((i) => {
       const st = i.status === 'broken' ? '<span class="badge fail">BROKEN</span>' : i.status === 'known' ? `<span class="badge known">known ${esc(i.findings.join(' '))}</span>` : i.status === 'held' ? '<span class="badge pass">held</span>' : '<span class="badge none">not checked</span>';
-      return `<tr><td><b>${esc(i.id)}</b></td><td>${esc(i.description)}</td><td class="num">${fmtInt(i.checks)}</td><td>${st}</td></tr>`;
+      return `<tr><td><b>${esc(i.id)}</b></td><td>${esc(i.description)}</td><td class="num">${fmtInt(i.checks)}</td><td class="num">${fmtInt(i.nontrivialChecks ?? 0)}</td><td>${st}</td></tr>`;
     })
     .join('');
-  return `<table class="invariants"><thead><tr><th>invariant</th><th>what it says</th><th class="num">checks</th><th>result</th></tr></thead><tbody>${rows}</tbody></table>`;
+  return `<table class="invariants"><thead><tr><th>invariant</th><th>what it says</th><th class="num">checks</th><th class="num" title="checks on a state with something to compare">non-trivial</th><th>result</th></tr></thead><tbody>${rows}</tbody></table>`;
+}
+
+/** Coverage probes per cell: in how many runs each fault fired and each crash window was hit; runs whose armed fault never fired. */
+function coverageHtml(s: Summary): string {
+  const names = Object.keys(s.coverage.probes);
+  if (names.length === 0 && s.cells.every((c) => c.scriptedFaultsArmed === 0)) return '<p class="muted">No probe fired.</p>';
+  const multi = s.settings.designs.length > 1 || s.settings.personalities.length > 1 || s.settings.faults.length > 1;
+  const head = names.map((n) => `<th class="num probe">${esc(n.replace('/', ' '))}</th>`).join('');
+  const rows = s.cells
+    .map((c) => {
+      const quiet = c.runsWithoutFiredFault > 0 ? ' quiet' : '';
+      const cells = names.map((n) => {
+        const runs = c.probeRuns?.[n] ?? 0;
+        return `<td class="num${runs === 0 ? ' zero' : ''}" title="${esc(`${n}: ${c.probes?.[n] ?? 0} hit(s) in ${runs} of ${c.runs} runs`)}">${runs === 0 ? '·' : fmtInt(runs)}</td>`;
+      });
+      return `<tr><th class="row-head">${esc(multi ? c.key : c.cell.scenario)}</th><td class="num">${fmtInt(c.runs)}</td><td class="num${quiet}">${c.scriptedFaultsArmed === 0 ? '—' : fmtInt(c.runsWithoutFiredFault)}</td>${cells.join('')}</tr>`;
+    })
+    .join('');
+  return `<p class="muted">Runs in which each probe fired at least once (hover for hits). "Scripted fault never fired": runs that armed scripted faults of which none fired — they tested less than the scenario says.</p><div class="matrix-scroll"><table class="coverage"><thead><tr><th class="corner">cell</th><th class="num">runs</th><th class="num">scripted fault never fired</th>${head}</tr></thead><tbody>${rows}</tbody></table></div>`;
 }
 
 function failureHtml(f: FailureEntry, n: number, t: TimelineView | undefined): string {
@@ -345,6 +364,7 @@ export function renderHtml(s: Summary, opts: HtmlOptions): string {
 <section class="cards">${cards.map(([k, val]) => `<div class="card"><div class="c-val">${esc(val)}</div><div class="c-key">${esc(k)}</div></div>`).join('')}</section>
 <section id="matrix"><h2>Verdict matrix</h2><p class="muted">Each cell is one scenario run on one design, disk personality and fault mode. Hover for counts; click a coloured badge to jump to its failure.</p>${matrixHtml(s, anchor)}</section>
 <section id="invariants"><h2>Invariants</h2>${invariantsHtml(s)}</section>
+<section id="coverage"><h2>Coverage</h2>${coverageHtml(s)}</section>
 <section id="failures"><h2>Failures <span class="count">${failuresCount}</span></h2>${failures.length === 0 ? '<p class="muted">No failures to show.</p>' : `${failuresNote}${failureCards}`}</section>
 </main>
 <footer>summary.json schema ${s.schemaVersion} · replay any failure with its command · <code>npx crashsim --help</code></footer>
@@ -417,6 +437,7 @@ table { border-collapse:collapse; background:var(--card); }
 .badge.pass { background:var(--pass-bg); color:var(--pass); } .badge.known { background:var(--known-bg); color:var(--known); } .badge.fail { background:var(--fail); color:#fff; } .badge.none { background:#f1f5f9; color:var(--muted); }
 a.badge:hover { filter:brightness(.95); text-decoration:underline; }
 td.cell.fail { background:#fff1f2; }
+.coverage { border:1px solid var(--line); border-collapse:collapse; } .coverage th, .coverage td { padding:3px 8px; border-bottom:1px solid var(--line); } .coverage thead th { background:#f1f5f9; font-size:12px; } .coverage td.zero { color:#94a3b8; } .coverage td.quiet { color:#b45309; font-weight:600; }
 .invariants { width:100%; border:1px solid var(--line); } .invariants th, .invariants td { padding:3px 10px; border-bottom:1px solid var(--line); text-align:left; } .invariants thead th { background:#f1f5f9; } .num { text-align:right !important; font-variant-numeric: tabular-nums; }
 .failure { background:var(--card); border:1px solid var(--line); border-left:6px solid var(--known); border-radius:10px; padding:16px 20px; margin:16px 0; }
 .failure.new { border-left-color:var(--fail); }

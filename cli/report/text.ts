@@ -31,10 +31,26 @@ export function renderSummaryTable(s: Summary): string[] {
   lines.push(`runs ${fmtInt(t.runs)} (${fmtInt(t.passed)} passed) · crash points ${fmtInt(t.crashPoints)} · crash images ${fmtInt(t.crashImages)} · invariant checks ${fmtInt(t.invariantChecks)} · fs ops ${fmtInt(t.fsOps)} · faults injected ${fmtInt(t.faultsInjected)}${(t.runsWithoutFiredFault ?? 0) > 0 ? ` (${fmtInt(t.runsWithoutFiredFault)} run(s) armed a fault that never fired)` : ''}`);
   const inv = s.invariants.filter((i) => i.checks > 0 || i.status !== 'unchecked');
   lines.push(`invariants: ${inv.map((i) => `${i.id} ${i.status === 'held' ? 'held' : i.status === 'known' ? `known(${i.findings.join(',')})` : i.status === 'broken' ? 'BROKEN' : 'unchecked'}`).join(', ')}`);
+  lines.push(...renderCoverage(s));
   lines.push(`findings: ${s.verdict.knownFindings.length === 0 ? 'no known finding seen' : `known ${s.verdict.knownFindings.join(', ')} (in ${fmtInt(t.knownRuns)} of ${fmtInt(t.runs)} runs, ${fmtInt(t.knownOccurrences)} occurrences)`}; new: ${t.newFailures === 0 ? 'none' : `${fmtInt(t.newFailures)} run(s)`}`);
   const m = s.meta;
   lines.push(`throughput: ${m.runsPerSecond.toFixed(1)} runs/s (${fmtInt(t.runs)} runs in ${(m.sweepMs / 1000).toFixed(1)} s on ${m.workers} worker${m.workers === 1 ? '' : 's'}; ${(m.elapsedMs / 1000).toFixed(1)} s in all)`);
   if (!s.complete) lines.push(`incomplete: ${s.incompleteReason ?? ''}`);
+  return lines;
+}
+
+/** Coverage probes: in how many runs each fired, and per scenario the runs whose scripted faults never fired. */
+export function renderCoverage(s: Summary): string[] {
+  const group = (prefix: string): string =>
+    Object.entries(s.coverage.probes)
+      .filter(([k]) => k.startsWith(prefix))
+      .map(([k, p]) => `${k.slice(prefix.length)} ${fmtInt(p.runs)}`)
+      .join(', ') || 'none';
+  const race = s.coverage.probes['race/prune-past-cursor']?.runs ?? 0;
+  const lines = [`coverage (runs that hit each): faults ${group('fault/')} · crash windows ${group('crash/')} · prune past the persist cursor ${fmtInt(race)}`];
+  // The per-scenario breakdown of Totals.runsWithoutFiredFault (the totals line gives the sum).
+  const quiet = s.cells.filter((c) => c.runsWithoutFiredFault > 0).map((c) => `${c.cell.scenario}${s.cells.some((o) => o !== c && o.cell.scenario === c.cell.scenario) ? `/${c.cell.personality}/${c.cell.faults}` : ''} ${fmtInt(c.runsWithoutFiredFault)}/${fmtInt(c.runs)}`);
+  if (quiet.length > 0) lines.push(`runs whose scripted faults never fired: ${quiet.join(', ')}`);
   return lines;
 }
 

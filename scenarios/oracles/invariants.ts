@@ -20,7 +20,7 @@
  * The first violation wins: it is recorded and the executor stops the world.
  * Every check increments a counter so a report can say what was checked.
  */
-import { toHex, laneRangeOf, type AppQC, type BlockHeader, type CommitQC, type LaneId } from '../../src/types.js';
+import { toHex, laneRangeOf, type AppQC, type Block, type BlockHeader, type CommitQC, type LaneId, type SignedLaneProposal } from '../../src/types.js';
 import { blockHeaderHash } from '../../src/codec/index.js';
 import type { AvailObserver, PersistBatch } from '../../src/avail/observer.js';
 import type { AvailState } from '../../src/avail/state.js';
@@ -28,6 +28,7 @@ import type { CommitQCWriter, Inner } from '../../src/avail/inner.js';
 import { blockFileName } from '../../src/persist/names.js';
 import type { DiskImage } from '../../sim/vfs/model.js';
 import { hasBlock, hasCommitQC, readDisk, type AbPayload, type DiskView } from './disk.js';
+import type { TrustJudge } from './trust.js';
 
 export const INVARIANTS = {
   I1: 'on-disk pairing: the persisted AppQC/anchor has its CommitQC on disk',
@@ -43,6 +44,8 @@ export const INVARIANTS = {
   I11: 'at most one unpublished CommitQC from PushCommitQC',
   X1: 'no own-lane equivocation after a restart (beyond the spec)',
   X2: 'the published latestCommitQC never goes backwards within a run (beyond the spec)',
+  X3: 'every CommitQC and AppQC the node publishes, restores or serves has a quorum of valid signatures (beyond the spec)',
+  X4: 'every block the node restores or serves matches its payload hash and its producer\'s signature (beyond the spec)',
   LIVENESS: 'no deadlock or livelock; after the last crash, with faults off, the node publishes a new CommitQC and votes for new blocks',
   HARNESS: 'the run itself stays within its limits (no livelock, no runaway)',
 } as const;
@@ -57,7 +60,9 @@ export type Subject =
   /** votes whose blocks a restart lost (restart form of I3) */
   | { readonly kind: 'votes'; readonly votes: readonly LostVote[] }
   /** a failed restart: the error text */
-  | { readonly kind: 'restart'; readonly error: string };
+  | { readonly kind: 'restart'; readonly error: string }
+  /** an AppQC (restored from the A/B file) */
+  | { readonly kind: 'appQC'; readonly roadIndex: bigint };
 
 export interface LostVote {
   readonly lane: LaneId;
@@ -67,6 +72,12 @@ export interface LostVote {
   readonly incarnation: number;
   /** the block is missing after the restart (else: different) */
   readonly missing: boolean;
+  /**
+   * its file on the disk the node restarted from: intact (decodes to the voted
+   * header and verifies: the design lost it), damaged (there but not that block,
+   * or it does not verify), absent; undefined where not judged
+   */
+  readonly durableFile?: 'intact' | 'damaged' | 'absent' | undefined;
 }
 
 /** A known finding whose mechanism a violation shows, with the evidence in one sentence. */
@@ -160,6 +171,11 @@ function restartCode(error: unknown): string {
   return `error:${clipAtWord(elide(error instanceof Error ? error.message : String(error)), 80)}`;
 }
 
+/** The restart brought back some state (a trivial restart, from an empty disk, checks little). */
+function restoredAnything(inner: Inner): boolean {
+  return inner.commitQCs.next > inner.commitQCs.first || inner.latestAppQC !== undefined || [...inner.blocks.values()].some((q) => q.next > q.first);
+}
+
 function elide(s: string): string {
   return s.replace(/[0-9a-f]{16,}/g, 'H').replace(/\d+/g, 'N');
 }
@@ -222,9 +238,13 @@ export class Oracle {
     this.abSeq = undefined;
   }
 
-  /** Counts one check of `id` (reports say how often each invariant was checked). */
-  count(id: InvariantId): void {
+  /** checks per invariant that had something to compare (a coverage probe: a check of an empty state proves little) */
+  readonly nontrivialChecks = new Map<InvariantId, number>();
+
+  /** Counts one check of `id` (reports say how often each invariant was checked), and whether its state was non-trivial. */
+  count(id: InvariantId, nontrivial = true): void {
     this.checks.set(id, (this.checks.get(id) ?? 0) + 1);
+    if (nontrivial) this.nontrivialChecks.set(id, (this.nontrivialChecks.get(id) ?? 0) + 1);
   }
 
   /** Records the first violation; later ones are ignored (the run is stopping). */
@@ -273,15 +293,16 @@ export class Oracle {
       onCommitQCPublished: ({ qc, writer }) => {
         const idx = qc.vote.view.index;
         if (writer !== 'newInner') {
-          this.count('X2');
+          this.count('X2', this.publishedThisRun !== undefined);
           if (this.publishedThisRun !== undefined && idx < this.publishedThisRun) {
             this.fail('X2', `regressed-by-${writer}`, `latestCommitQC goes back from ${this.publishedThisRun} to ${idx} (stored by ${writer})`, [], { kind: 'commitQC', index: idx, writer, from: this.publishedThisRun });
           }
         }
                 if (this.publishedThisRun === undefined || idx > this.publishedThisRun) this.publishedThisRun = idx;
         if (this.publishedMax === undefined || idx > this.publishedMax) this.publishedMax = idx;
-        if (writer === 'newInner') return; // the startup store comes from disk
+        if (writer === 'newInner') return; // the startup store comes from disk (checked as restored)
         this.publicationList.push({ incarnation: this.ctx.incarnation, step: this.ctx.step, index: idx, writer });
+        this.trustCommitQC(qc, 'published');
         this.count('I2');
         const view = this.disk();
         const anchorHas = view.ab.kind === 'ok' && view.ab.commitQC?.vote.view.index === idx;
@@ -341,7 +362,7 @@ export class Oracle {
   }
 
   private noteAppQC(a: AppQC): void {
-    this.count('I8');
+    this.count('I8', this.appQCMaxThisRun !== undefined);
     const idx = a.vote.roadIndex;
     if (this.appQCMaxThisRun !== undefined && idx < this.appQCMaxThisRun) this.fail('I8', 'appqc-regressed', `latestAppQC went back from ${this.appQCMaxThisRun} to ${idx}`);
     if (this.appQCMaxThisRun === undefined || idx > this.appQCMaxThisRun) this.appQCMaxThisRun = idx;
@@ -349,8 +370,8 @@ export class Oracle {
 
   /** I1: the durable A/B winner's AppQC (seed) has its CommitQC file durable; an anchor (merged) is complete and consistent. */
   checkPairing(when: string): void {
-    this.count('I1');
     const view = this.disk();
+    this.count('I1', view.ab.kind !== 'ok' || view.ab.appQC !== undefined);
     if (this.ctx.abPayload === 'anchor' && view.ab.kind === 'error' && view.ab.error.includes('incomplete prune anchor')) {
       this.fail('I1', 'anchor-incomplete', `${when}: the durable anchor is incomplete (${view.ab.error})`);
       return;
@@ -392,7 +413,7 @@ export class Oracle {
   }
 
   private checkBatch(batch: PersistBatch, s: AvailState | undefined): void {
-    this.count('I9');
+    this.count('I9', batch.blocks.length + batch.commitQCs.length > 0);
     for (const [i, p] of batch.blocks.entries()) if (p === undefined || p === null) return this.fail('I9', 'null-block-in-batch', `collected batch has a null block at position ${i}`);
     for (const [i, q] of batch.commitQCs.entries()) if (q === undefined || q === null) return this.fail('I9', 'null-commitqc-in-batch', `collected batch has a null CommitQC at position ${i}`);
     if (s === undefined) return;
@@ -416,7 +437,7 @@ export class Oracle {
    * held block is below persistedBlockStart + 30.
    */
   checkInnerState(inner: Inner): void {
-    this.count('I6');
+    this.count('I6', [...inner.blocks.values()].some((q) => q.next > q.first));
     for (const [lane, q] of inner.blocks) {
       if (q.next - q.first > 30n) return this.fail('I6', 'over-capacity', `lane ${short(lane)}… holds ${q.next - q.first} blocks (capacity 30)`);
       if (this.ctx.abPayload !== 'anchor' || q.next === q.first) continue;
@@ -445,7 +466,7 @@ export class Oracle {
 
   /** NewState failed on a crash image: I5 (and the reason). */
   restartFailed(error: unknown, imageSummary: string): void {
-    this.count('I5');
+    this.count('I5', true);
     const msg = error instanceof Error ? (error.name === 'ProcessAbort' ? error.message : `error: ${error.message}`) : String(error);
     const unreadable = this.filesOf(error instanceof Error ? error.message : String(error)).find((p) => this.ctx.corruptedRead?.(p) === true);
     if (unreadable !== undefined) {
@@ -463,18 +484,23 @@ export class Oracle {
     if (block !== null) return [`${d}/blocks/${block[1]}`];
     const qc = /at road index (\d+) but no matching commitQC/.exec(error);
     if (qc !== null) return [`${d}/commitqcs/${qc[1]}.pb`];
-    if (/NewPersister avail_inner/.test(error)) return [`${d}/avail_inner_a.pb`, `${d}/avail_inner_b.pb`];
+    // a verifying loader (hardened) names the file it refuses
+    const refused = /corrupt persisted state: ((?:blocks\/|commitqcs\/)?[\w.-]+\.pb)/.exec(error);
+    if (refused !== null) return [`${d}/${refused[1]}`];
+    const qcFile = /decode commitqc file (\S+?):/.exec(error);
+    if (qcFile !== null) return [`${d}/commitqcs/${qcFile[1]}`];
+    if (/NewPersister avail_inner|decode persisted AppQC/.test(error)) return [`${d}/avail_inner_a.pb`, `${d}/avail_inner_b.pb`];
     return [];
   }
 
   /** NewState succeeded: restart forms of I2, I3, I8 and the I7 reconstruction. */
   restarted(s: AvailState, image: DiskImage): void {
-    this.count('I5');
     const inner = s.core.inner;
+    this.count('I5', restoredAnything(inner));
     const latest = inner.latestCommitQC.load();
     const nextIdx = latest === undefined ? 0n : latest.vote.view.index + 1n;
 
-    this.count('I2');
+    this.count('I2', this.publishedMax !== undefined);
     if (this.publishedMax !== undefined && nextIdx < this.publishedMax + 1n && this.ctx.corruptedRead?.(`${this.ctx.stateDir}/commitqcs/${this.publishedMax}.pb`) === true) {
       // The published CommitQC's only copy read back corrupted: no design restores what it cannot read.
       this.noteDamage('I2', 'published-unreadable', `CommitQC ${this.publishedMax} had been published; its only copy, commitqcs/${this.publishedMax}.pb, read back corrupted at this restart`);
@@ -487,26 +513,20 @@ export class Oracle {
       return;
     }
 
-    this.count('I8');
+    this.count('I8', this.abWrittenMax !== undefined);
     const a = inner.latestAppQC?.vote.roadIndex;
     if (this.abWrittenMax !== undefined && (a === undefined || a < this.abWrittenMax) && this.filesOf('NewPersister avail_inner').some((p) => this.ctx.corruptedRead?.(p) === true)) {
       this.noteDamage('I8', 'appqc-unreadable', `the A/B write of AppQC ${this.abWrittenMax} had completed; its slot read back corrupted at this restart`);
       this.abWrittenMax = a;
     }
     if (this.abWrittenMax !== undefined && (a === undefined || a < this.abWrittenMax)) {
-      this.fail('I8', 'appqc-lost-by-crash', `after the restart latestAppQC is ${a ?? 'none'} but the A/B write of AppQC ${this.abWrittenMax} had completed before the crash`);
+      this.fail('I8', 'appqc-lost-by-crash', `after the restart latestAppQC is ${a ?? 'none'} but the A/B write of AppQC ${this.abWrittenMax} had completed before the crash`, [], { kind: 'appQC', roadIndex: this.abWrittenMax });
       this.abWrittenMax = a;
       return;
     }
 
-    this.count('I3');
-    const lost: LostVote[] = [];
-    for (const v of this.votes.values()) {
-      const q = inner.blocks.get(v.lane);
-      if (q === undefined || v.n < q.first) continue;
-      const p = q.get(v.n);
-      if (p === undefined || toHex(blockHeaderHash(p.block.header)) !== v.hashHex) lost.push({ lane: v.lane, n: v.n, hashHex: v.hashHex, incarnation: v.incarnation, missing: p === undefined });
-    }
+    this.count('I3', this.votes.size > 0);
+    const lost = this.votedBlocksLost(inner, image);
     // A vote whose own block file read back corrupted: no design keeps a block whose only copy is unreadable.
     const damaged = lost.filter((v) => this.ctx.corruptedRead?.(`${this.ctx.stateDir}/blocks/${blockFileName(v.lane, v.n)}`) === true);
     for (const v of damaged) {
@@ -517,13 +537,17 @@ export class Oracle {
     const v = rest[0];
     if (v !== undefined) {
       const q = inner.blocks.get(v.lane);
-      this.fail('I3', 'voted-block-lost-by-crash', `the node voted for block ${short(v.lane)}…/${v.n} (incarnation ${v.incarnation}) but after the restart it is ${v.missing ? 'missing' : 'different'} (queue [${q?.first}, ${q?.next}))`, rest.length > 1 ? [`${rest.length} voted blocks lost: ${rest.map((x) => `${short(x.lane)}…/${x.n}`).join(', ')}`] : [], { kind: 'votes', votes: rest });
+      const intact = rest.filter((x) => x.durableFile === 'intact').length;
+      this.fail('I3', 'voted-block-lost-by-crash', `the node voted for block ${short(v.lane)}…/${v.n} (incarnation ${v.incarnation}) but after the restart it is ${v.missing ? 'missing' : 'different'} (queue [${q?.first}, ${q?.next}))`, [
+        `${rest.length} voted block(s) lost; the disk the node restarted from held an intact file of ${intact}:`,
+        ...rest.map((x) => `  ${short(x.lane)}…/${x.n} (voted in incarnation ${x.incarnation}): ${x.missing ? 'missing' : 'different'}; its file ${x.durableFile === 'intact' ? 'was intact' : x.durableFile === 'damaged' ? 'was there but does not verify' : 'was not there'}`),
+      ], { kind: 'votes', votes: rest });
       // Looked past (a known finding): these votes are counted once, not again at every later restart.
       for (const x of rest) this.votes.delete(`${x.lane}/${x.n}`);
       return;
     }
 
-    this.count('I7');
+    this.count('I7', restoredAnything(inner));
     const merged = this.ctx.abPayload === 'anchor';
     if (!merged && inner.nextCommitQCToPersist !== inner.commitQCs.next) {
       this.fail('I7', 'commitqc-cursor', `nextCommitQCToPersist ${inner.nextCommitQCToPersist} ≠ commitQCs.next ${inner.commitQCs.next} after the restart`);
@@ -596,6 +620,114 @@ export class Oracle {
     const seq = s?.persisters.ab.noop === false ? s.persisters.ab.seq : undefined;
     if (seq !== undefined && this.abSeq !== undefined && seq !== this.abSeq) {
       this.fail('I10', 'ab-seq-moved-by-failed-write', `the persist loop failed (${error instanceof Error ? error.message : String(error)}) and the A/B persister's sequence number moved from ${this.abSeq} to ${seq} without a completed write`);
+    }
+  }
+
+  /**
+   * I3's restart form, every vote at once: each voted block at or above its
+   * lane's restored first that the restart did not bring back, and whether the
+   * disk it restarted from held an intact file of it (decodes to the voted
+   * header, verifies): intact means the design lost it; damaged or absent, the
+   * disk did (or the design never made it durable).
+   */
+  private votedBlocksLost(inner: Inner, image: DiskImage): LostVote[] {
+    const lost: LostVote[] = [];
+    let view: DiskView | undefined;
+    for (const v of this.votes.values()) {
+      const q = inner.blocks.get(v.lane);
+      if (q === undefined || v.n < q.first) continue;
+      const p = q.get(v.n);
+      if (p !== undefined && toHex(blockHeaderHash(p.block.header)) === v.hashHex) continue;
+      view ??= readDisk(image.files, this.ctx.stateDir, this.ctx.abPayload);
+      const f = view.blocks.get(v.lane)?.get(v.n);
+      const durableFile = f === undefined ? 'absent' : hasBlock(view, v.lane, v.n, v.hashHex) && (this.trust?.blockFile(f) ?? true) ? 'intact' : 'damaged';
+      lost.push({ lane: v.lane, n: v.n, hashHex: v.hashHex, incarnation: v.incarnation, missing: p === undefined, durableFile });
+    }
+    return lost;
+  }
+
+  // -------------------------------------------------------------------------
+  // What recovery trusts (X3, X4; scenarios/oracles/trust.ts)
+
+  /** Set by the executor: judges QCs and blocks against the run's committee. Unset: X3/X4 are not checked. */
+  trust: TrustJudge | undefined;
+  /** objects already reported: a bad restored object is one violation, not one more at every serve */
+  private readonly untrusted = new WeakSet<object>();
+
+  /** X3 on a CommitQC the node publishes or serves; `where` names the point in the code. */
+  trustCommitQC(qc: CommitQC, where: 'published' | 'served'): void {
+    const judge = this.trust;
+    if (judge === undefined) return;
+    this.count('X3');
+    const v = judge.commitQC(qc);
+    if (v.ok || this.untrusted.has(qc)) return;
+    this.untrusted.add(qc);
+    const index = qc.vote.view.index;
+    this.fail('X3', `${where}-commitqc-${v.flaw}`, `the node ${where === 'published' ? 'publishes' : 'serves'} CommitQC ${index} but ${v.text}`, [], { kind: 'commitQC', index });
+  }
+
+  /** X4 on a block the node serves: a signed proposal (its own lane's), or a bare block (the data pump: payload hash only). */
+  trustBlock(p: SignedLaneProposal | Block, where: string): void {
+    const judge = this.trust;
+    if (judge === undefined) return;
+    this.count('X4');
+    const v = 'sig' in p ? judge.block(p) : judge.payload(p);
+    if (v.ok || this.untrusted.has(p) || ('sig' in p && this.untrusted.has(p.block))) return;
+    this.untrusted.add(p);
+    const h = 'sig' in p ? p.block.header : p.header;
+    this.fail('X4', `served-block-${v.flaw}`, `the node serves block ${short(h.lane)}…/${h.blockNumber} (${where}) but ${v.text}`, [], { kind: 'block', lane: h.lane, n: h.blockNumber, hashHex: toHex(blockHeaderHash(h)) });
+  }
+
+  /**
+   * X3 and X4 after a restart, on everything the node restored: each CommitQC
+   * in its queue (latestCommitQC is the last one), latestAppQC, and each block
+   * of each lane. Each bad object is its own violation (its own subject, so a
+   * known finding looked past for one does not hide another); the details list
+   * every one.
+   */
+  checkRestoredTrust(s: AvailState): void {
+    const judge = this.trust;
+    if (judge === undefined) return;
+    const inner = s.core.inner;
+    const bad: { code: string; line: string; obj: object; subject: Subject }[] = [];
+    this.count('X3', inner.commitQCs.next > inner.commitQCs.first || inner.latestAppQC !== undefined);
+    for (let i = inner.commitQCs.first; i < inner.commitQCs.next; i++) {
+      const qc = inner.commitQCs.get(i);
+      if (qc === undefined) continue;
+      const v = judge.commitQC(qc);
+      if (!v.ok) bad.push({ code: `X3/restored-commitqc-${v.flaw}`, line: `CommitQC ${i}${qc === inner.latestCommitQC.load() ? ' (published as latestCommitQC)' : ''}: ${v.text}`, obj: qc, subject: { kind: 'commitQC', index: i } });
+    }
+    const latest = inner.latestCommitQC.load();
+    if (latest !== undefined && !bad.some((b) => b.obj === latest)) {
+      // merged: the anchor's CommitQC is published without being in the queue
+      const v = judge.commitQC(latest);
+      const i = latest.vote.view.index;
+      if (!v.ok) bad.push({ code: `X3/restored-commitqc-${v.flaw}`, line: `CommitQC ${i} (published as latestCommitQC): ${v.text}`, obj: latest, subject: { kind: 'commitQC', index: i } });
+    }
+    const a = inner.latestAppQC;
+    if (a !== undefined) {
+      const v = judge.appQC(a);
+      if (!v.ok) bad.push({ code: `X3/restored-appqc-${v.flaw}`, line: `AppQC ${a.vote.roadIndex}: ${v.text}`, obj: a, subject: { kind: 'appQC', roadIndex: a.vote.roadIndex } });
+    }
+    this.count('X4', [...inner.blocks.values()].some((q) => q.next > q.first));
+    for (const [lane, q] of inner.blocks) {
+      for (let n = q.first; n < q.next; n++) {
+        const p = q.get(n);
+        if (p === undefined) continue;
+        const v = judge.block(p);
+        if (!v.ok) bad.push({ code: `X4/restored-block-${v.flaw}`, line: `block ${short(lane)}…/${n}: ${v.text}`, obj: p, subject: { kind: 'block', lane, n, hashHex: toHex(blockHeaderHash(p.block.header)) } });
+      }
+    }
+    if (bad.length === 0) return;
+    for (const b of bad) {
+      this.untrusted.add(b.obj);
+      if ('block' in b.obj) this.untrusted.add((b.obj as SignedLaneProposal).block);
+    }
+    const details = bad.length > 1 ? [`${bad.length} restored objects do not verify:`, ...bad.map((b) => `  ${b.line}`)] : [];
+    for (const b of bad) {
+      const [invariant, kind] = b.code.split('/') as [InvariantId, string];
+      this.fail(invariant, kind, `after the restart the node holds ${b.line}`, details, b.subject);
+      if (this.violation !== undefined) return;
     }
   }
 }

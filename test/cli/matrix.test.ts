@@ -27,10 +27,10 @@ describe('crashsim matrix', () => {
     const r = await runInProcess(['matrix', '--design', 'hardened', '--personality', 'strict-posix', '--profile', 'torn', '--runs', '1', '--workers', '1', '--out', out, '--verdicts', verdicts, '--no-progress']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^hardened +strict-posix +torn writes +5 +[\d,]+ +all held$/m);
+    expect(r.stdout).toMatch(/^hardened +strict-posix +torn writes +6 +[\d,]+ +all held$/m);
     const md = readFileSync(verdicts, 'utf8');
     expect(md).toContain('## hardened (variant)');
-    expect(md).toMatch(/\| strict-posix \| torn writes \| 5 \| [\d,]+ \| ✓ \| ✓ \| ✓ \|/);
+    expect(md).toMatch(/\| strict-posix \| torn writes \| 6 \| [\d,]+ \| ✓ \| ✓ \| ✓ \|/);
     expect(md).toContain('## Broken cells: finding and replay command\n\nNone.');
     expect(readFileSync(join(out, 'verdicts.md'), 'utf8')).toBe(md);
     const html = readFileSync(join(out, 'index.html'), 'utf8');

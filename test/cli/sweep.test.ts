@@ -23,11 +23,13 @@ function readSummary(dir: string): Summary {
 }
 
 let serial: Summary;
+let serialStdout = '';
 
 beforeAll(async () => {
   const r = await runInProcess([...COMMON, '--out', out('serial')]);
   expect(r.code, r.stderr).toBe(0);
   serial = readSummary(out('serial'));
+  serialStdout = r.stdout;
 }, 120_000);
 
 describe('crashsim run: one sweep, four ways', () => {
@@ -47,6 +49,19 @@ describe('crashsim run: one sweep, four ways', () => {
     for (const f of serial.failures) expect(f.replay).toBe(`npx crashsim replay ${f.token}`);
     const junit = readFileSync(join(out('serial'), 'junit.xml'), 'utf8');
     expect(junit.match(/<testcase /g)).toHaveLength(serial.cells.length);
+  });
+
+  it('says what the runs exercised: coverage probes per cell and in all, non-trivial checks, printed and in the HTML', () => {
+    const race = serial.cells.find((c) => c.cell.scenario === 'persist-prune-race');
+    expect(race?.probeRuns['race/prune-past-cursor']).toBe(3);
+    expect(serial.coverage.probes['race/prune-past-cursor']?.runs).toBeGreaterThanOrEqual(6);
+    expect(serial.coverage.probes['crash/during-prune']?.hits ?? 0).toBeGreaterThanOrEqual(serial.coverage.probes['crash/during-prune']?.runs ?? 0);
+    const i3 = serial.invariants.find((i) => i.id === 'I3');
+    expect(i3 !== undefined && i3.nontrivialChecks > 0 && i3.nontrivialChecks <= i3.checks).toBe(true);
+    expect(serialStdout).toMatch(/^coverage \(runs that hit each\): faults none · crash windows .* · prune past the persist cursor \d+$/m);
+    const html = readFileSync(join(out('serial'), 'index.html'), 'utf8');
+    expect(html).toContain('<section id="coverage">');
+    expect(html).toContain('race prune-past-cursor');
   });
 
   it('--workers 2 gives the same summary as serial (apart from meta)', async () => {

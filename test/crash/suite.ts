@@ -7,6 +7,9 @@
  *   CRASHSIM_SEED=<s>   root seed (default "ci"); any string
  *   CRASHSIM_SCENARIO=<id,…>  only these scenarios
  *
+ * Coverage: each named scenario declares probes that must fire in at least one of
+ * its runs ("sometimes" assertions, NamedScenario.sometimes); with at least
+ * PROBE_RUNS_MIN runs per scenario, a probe that never fires fails the suite.
  * Each file writes reports/crash-suite/<personality>.md and .json: per scenario and
  * fault mode, runs, crash points, crash images, checks per invariant, findings.
  */
@@ -15,10 +18,13 @@ import { expect, test } from 'vitest';
 import { runCampaign, type CampaignResult, type CellResult } from '../../scenarios/campaign.js';
 import { NAMED_SCENARIOS } from '../../scenarios/named.js';
 import { INVARIANTS, type InvariantId } from '../../scenarios/oracles/invariants.js';
+import { silentProbes } from '../../scenarios/probes.js';
 import type { Personality } from '../../sim/vfs/model.js';
 
 export const RUNS_PER_SCENARIO = Number(process.env.CRASHSIM_RUNS ?? 40);
 export const ROOT_SEED = process.env.CRASHSIM_SEED ?? 'ci';
+/** Fewer runs than this per scenario and a silent probe is reported, not a failure (it may just be rare). */
+export const PROBE_RUNS_MIN = 20;
 
 function scenarioIds(): string[] {
   const only = process.env.CRASHSIM_SCENARIO;
@@ -47,7 +53,32 @@ function table(personality: Personality, r: CampaignResult): string {
   lines.push('', `Held (checked, never broken): ${ids.filter((id) => checked(id) && !brokenHere(id)).join(', ') || 'none'}.`);
   lines.push(`Broken (known findings): ${ids.filter(brokenHere).join(', ') || 'none'}.`);
   lines.push(`Not exercised here: ${ids.filter((id) => !checked(id) && !brokenHere(id)).join(', ') || 'none'}.`);
+  lines.push('', ...coverageTable(r));
   return lines.join('\n') + '\n';
+}
+
+/** Coverage probes per scenario: runs in which each fired; the probes a scenario promises are marked, a silent one in bold. */
+function coverageTable(r: CampaignResult): string[] {
+  const names = [...new Set(r.cells.flatMap((c) => [...Object.keys(c.probeRuns), ...(NAMED_SCENARIOS.find((s) => s.id === c.cell.scenario)?.sometimes ?? [])]))].sort();
+  const lines = [
+    '## Coverage probes',
+    '',
+    'Runs in which each probe fired at least once (scenarios/probes.ts); `*` marks a probe the scenario promises (a "sometimes" assertion), **0\\*** one that never fired. "Non-trivial": invariant checks on a state with something to compare, of all checks.',
+    '',
+    `| scenario | runs | ${names.join(' | ')} | non-trivial checks |`,
+    `|---|---|${names.map(() => '---').join('|')}|---|`,
+  ];
+  for (const c of r.cells) {
+    const promised = new Set(NAMED_SCENARIOS.find((s) => s.id === c.cell.scenario)?.sometimes ?? []);
+    const cells = names.map((n) => {
+      const runs = c.probeRuns[n] ?? 0;
+      return promised.has(n) ? (runs === 0 ? '**0\\***' : `${runs}\\*`) : String(runs);
+    });
+    const checks = Object.values(c.checks).reduce((a, v) => a + (v ?? 0), 0);
+    const nontrivial = Object.values(c.nontrivialChecks).reduce((a, v) => a + (v ?? 0), 0);
+    lines.push(`| ${c.cell.scenario} | ${c.runs} | ${cells.join(' | ')} | ${nontrivial} of ${checks} |`);
+  }
+  return lines;
 }
 
 export function crashSuite(personality: Personality): void {
@@ -62,5 +93,9 @@ export function crashSuite(personality: Personality): void {
     const report = news.map((f) => `\n${f.cell}: ${f.code}\n  ${f.message}\n  replay: ${f.replay}`).join('\n');
     expect(r.newFailures, `new failures (not known findings):${report}`).toBe(0);
     expect(r.runs).toBe(cells.length * RUNS_PER_SCENARIO);
+    if (RUNS_PER_SCENARIO >= PROBE_RUNS_MIN) {
+      const silent = silentProbes(r.cells, (id) => NAMED_SCENARIOS.find((s) => s.id === id)?.sometimes ?? []);
+      expect(silent, `probes that never fired in ${RUNS_PER_SCENARIO} runs (the scenario tests less than it says; reports/crash-suite/${personality}.md)`).toEqual([]);
+    }
   }, 600_000);
 }
