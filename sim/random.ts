@@ -69,14 +69,18 @@ function checkBound(bound: number): void {
 
 /** A seedrandom (ARC4) stream; optionally records every int decision. */
 export class SeededRng extends RngBase {
-  private readonly prng: seedrandom.PRNG;
+  /** seeded on the first draw: many streams of a world are never drawn from, and seeding ARC4 is its main cost */
+  private prngOrUndefined: seedrandom.PRNG | undefined;
   /** decisions drawn so far, when recording (bound-1 draws are not recorded) */
   readonly recorded: number[] | undefined;
 
   constructor(readonly seed: string, opts: { record?: boolean } = {}) {
     super();
-    this.prng = seedrandom(seed);
     this.recorded = opts.record === true ? [] : undefined;
+  }
+
+  private get prng(): seedrandom.PRNG {
+    return (this.prngOrUndefined ??= seedrandom(this.seed));
   }
 
   int(bound: number): number {

@@ -89,8 +89,22 @@ function blockVerdict(bytes: Uint8Array): FileVerdict<SignedLaneProposal> {
 const COMMITQC_NAME = /^(0|[1-9][0-9]*)\.pb$/;
 const BLOCK_NAME = /^([0-9a-f]{64})_(0|[1-9][0-9]*)\.pb$/;
 
-/** Reads the state dir `stateDir` of a disk given as path → bytes. */
+// A disk is read many times unchanged (the VFS hands out one durable image
+// object until the durable state changes; an explored image is read at every
+// check of its recovery), so the view is memoized on the files map itself.
+const viewCache = new WeakMap<ReadonlyMap<string, Uint8Array>, Map<string, DiskView>>();
+
+/** Reads the state dir `stateDir` of a disk given as path → bytes. The map must not change afterwards (the view is memoized on it). */
 export function readDisk(files: ReadonlyMap<string, Uint8Array>, stateDir: string, payload: AbPayload): DiskView {
+  let perMap = viewCache.get(files);
+  if (perMap === undefined) viewCache.set(files, (perMap = new Map()));
+  const key = `${payload}\0${stateDir}`;
+  let view = perMap.get(key);
+  if (view === undefined) perMap.set(key, (view = readDiskUncached(files, stateDir, payload)));
+  return view;
+}
+
+function readDiskUncached(files: ReadonlyMap<string, Uint8Array>, stateDir: string, payload: AbPayload): DiskView {
   const dir = stateDir.endsWith('/') ? stateDir : stateDir + '/';
   const commitQCs = new Map<bigint, FileVerdict<CommitQC>>();
   const blocks = new Map<LaneId, Map<bigint, FileVerdict<SignedLaneProposal>>>();

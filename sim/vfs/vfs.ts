@@ -115,7 +115,9 @@
  * Costs: each op appends one log entry; an fsync scans the log once (O(pending));
  * directory tables are copied on change (O(entries in that directory));
  * `snapshot()` copies the outer maps (O(files)) and shares every buffer and
- * table; a fork or an image rebuilds memfs only when its volatile view is used.
+ * table; a fork or an image builds its memfs volume only on its first data
+ * change (write, truncate): until then metadata ops change the tables alone and
+ * reads are served from the immutable content copies.
  */
 import { Volume } from 'memfs';
 import {
@@ -262,6 +264,8 @@ const CACHE_PATCH_BYTES_MAX = 64 * 1024;
 
 /** A mutable state whose tables and buffers are immutable (replaced on change). */
 class TableState implements ApplyTarget, DurableState {
+  /** bumped on every change: what `durableImage()` memoizes on */
+  version = 0;
   constructor(
     readonly rootId: InodeId,
     readonly dirs: Map<InodeId, DirTable>,
@@ -271,12 +275,14 @@ class TableState implements ApplyTarget, DurableState {
     return this.dirs.get(id);
   }
   setDir(id: InodeId, table: DirTable): void {
+    this.version++;
     this.dirs.set(id, table);
   }
   getFile(id: InodeId): Uint8Array | undefined {
     return this.files.get(id);
   }
   setFile(id: InodeId, bytes: Uint8Array): void {
+    this.version++;
     this.files.set(id, bytes);
   }
   copy(): TableState {
@@ -323,6 +329,7 @@ export class Vfs implements SyncFs, PositionalFs, TruncatingFs {
   /** ext4 E5: files truncated to 0 whose writes the next close flushes */
   private readonly daAllocClose: Set<InodeId>;
   private mem: MemState | undefined;
+  private durableImageMemo: { readonly version: number; readonly image: DiskImage } | undefined;
 
   private constructor(options: ResolvedVfsOptions, s: {
     nextId: InodeId; nextSeq: number; durable: TableState; log: LogEntry[];
@@ -351,8 +358,9 @@ export class Vfs implements SyncFs, PositionalFs, TruncatingFs {
 
   /**
    * A VFS whose durable and volatile states both equal `image` (empty log, no
-   * open fds): the disk after a crash, for recovery to run on. Builds its memfs
-   * volume now.
+   * open fds): the disk after a crash, for recovery to run on. Its memfs volume
+   * is built on the first data change (a recovery that only reads never needs
+   * it: clean contents are read from the immutable copies).
    */
   static fromImage(image: DiskImage, opts: VfsOptions): Vfs {
     const options = resolveOptions(opts);
@@ -372,7 +380,6 @@ export class Vfs implements SyncFs, PositionalFs, TruncatingFs {
       nextId: t.nextId, nextSeq: 1, durable: new TableState(ROOT_ID, t.dirs, t.files), log: [],
       vDirs: new Map(t.dirs), vParent: parents, inodes, vContent: new Map(t.files), fds: new Map(),
     });
-    vfs.memState();
     return vfs;
   }
 
@@ -575,8 +582,8 @@ export class Vfs implements SyncFs, PositionalFs, TruncatingFs {
     this.checkLogRoom();
     // E5, replace-by-rename: the source's writes are flushed before the rename is journaled.
     if (this.personality === 'ext4' && target !== undefined && moving.type === 'file') this.ext4Flush(moving.id, this.nextSeq);
-    const m = this.memState();
-    m.vol.renameSync(this.memPath(moving.id), this.memPathOfSlot(dst.slot));
+    // memfs not built yet: it will be built from the tables as they are then
+    this.mem?.vol.renameSync(this.memPath(moving.id), this.memPathOfSlot(dst.slot));
     this.setVolatileEntry(src.slot, undefined);
     this.setVolatileEntry(dst.slot, moving);
     this.vParent.set(moving.id, dst.slot);
@@ -598,9 +605,17 @@ export class Vfs implements SyncFs, PositionalFs, TruncatingFs {
     this.pendingData.clear();
   }
 
-  /** What survives any crash now. */
+  /**
+   * What survives any crash now. The same object until the durable state
+   * changes (the oracles read it at every check; readers memoize on it), so
+   * callers must not mutate it.
+   */
   durableImage(): DiskImage {
-    return imageOf(this.durable);
+    const m = this.durableImageMemo;
+    if (m !== undefined && m.version === this.durable.version) return m.image;
+    const image = imageOf(this.durable);
+    this.durableImageMemo = { version: this.durable.version, image };
+    return image;
   }
 
   /** What reads see now (reachable tree). */
@@ -887,14 +902,13 @@ export class Vfs implements SyncFs, PositionalFs, TruncatingFs {
   private createNode(slot: ParentRef, type: NodeType, mode: number, path: string): InodeId {
     if (!Number.isSafeInteger(mode) || mode < 0) fail('EINVAL', type === 'dir' ? 'mkdir' : 'open', path, `invalid mode ${mode}`);
     this.checkLogRoom();
-    const m = this.memState();
+    const m = this.mem; // not built yet: it will be built from the tables as they are then
     const id = this.nextId++;
-    const memPath = this.memPathOfSlot(slot);
     if (type === 'dir') {
-      m.vol.mkdirSync(memPath, { mode: 0o777 });
+      m?.vol.mkdirSync(this.memPathOfSlot(slot), { mode: 0o777 });
       this.vDirs.set(id, EMPTY_TABLE);
     } else {
-      m.vol.writeFileSync(memPath, EMPTY_BYTES, { mode: 0o666 });
+      m?.vol.writeFileSync(this.memPathOfSlot(slot), EMPTY_BYTES, { mode: 0o666 });
       this.vContent.set(id, EMPTY_BYTES);
     }
     this.inodes.set(id, { type, modeBits: mode & 0o7777 });
@@ -906,10 +920,12 @@ export class Vfs implements SyncFs, PositionalFs, TruncatingFs {
 
   private removeNode(slot: ParentRef, entry: DirEntryRef, path: string): void {
     this.checkLogRoom();
-    const m = this.memState();
-    const memPath = this.memPathOfSlot(slot);
-    if (entry.type === 'dir') m.vol.rmdirSync(memPath);
-    else m.vol.unlinkSync(memPath);
+    const m = this.mem; // not built yet: it will be built from the tables as they are then
+    if (m !== undefined) {
+      const memPath = this.memPathOfSlot(slot);
+      if (entry.type === 'dir') m.vol.rmdirSync(memPath);
+      else m.vol.unlinkSync(memPath);
+    }
     this.setVolatileEntry(slot, undefined);
     this.detach(entry);
     this.append({ kind: 'unlink', seq: this.nextSeq++, parentId: slot.parentId, name: slot.name, id: entry.id, type: entry.type, path });
@@ -1146,7 +1162,8 @@ export class Vfs implements SyncFs, PositionalFs, TruncatingFs {
   }
 
   private acquireMemFd(id: InodeId): void {
-    const m = this.memState();
+    const m = this.mem;
+    if (m === undefined) return; // not built yet: the build opens one for every open fd
     const held = m.memFds.get(id);
     if (held !== undefined) held.refs++;
     else m.memFds.set(id, { memFd: m.vol.openSync(this.memPath(id), 'r+'), refs: 1 });

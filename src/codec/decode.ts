@@ -127,10 +127,72 @@ function run<T>(fn: () => T): Decoded<T> {
   }
 }
 
-function decodeWith<T>(name: MessageName, b: Uint8Array, convert: (o: Obj) => T): Decoded<T> {
-  const o = stage1(name, b);
-  if (o instanceof Stage1Failure) return { kind: 'error', error: PROTO_PARSE_ERROR };
-  return run(() => convert(o));
+// ---------------------------------------------------------------------------
+// Content-addressed memo
+//
+// Decoding is a pure function of the bytes, and a simulation decodes the same
+// bytes again and again (every restart reads every file back; every explored
+// crash image holds mostly the files of the last one). So results are memoized
+// per decoder, keyed by the bytes themselves: a hit costs one latin1 string of
+// the input instead of a protobuf parse, a canonical re-encode and the
+// conversion. Results are shared between callers and must not be mutated
+// (their types are readonly). Bounded: oldest entries go first.
+
+/** Inputs longer than this are decoded every time (files here are at most a few KiB). */
+export const DECODE_MEMO_INPUT_BYTES_MAX = 16 * 1024;
+/** Entries per decoder memo. ~16k × (≤ 16 KiB key + value); files of one run are far fewer. */
+export const DECODE_MEMO_MAX_ENTRIES = 16_384;
+
+const decodeMemos: ContentMemo<unknown>[] = [];
+
+class ContentMemo<V> {
+  private readonly map = new Map<string, V>();
+  hits = 0;
+  misses = 0;
+  constructor() {
+    decodeMemos.push(this as ContentMemo<unknown>);
+  }
+  get(b: Uint8Array, compute: () => V): V {
+    // anything but a Uint8Array (decoders are total: they report it) is not memoized
+    if (!(b instanceof Uint8Array) || b.length > DECODE_MEMO_INPUT_BYTES_MAX) return compute();
+    const key = Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('latin1');
+    const found = this.map.get(key);
+    if (found !== undefined) {
+      this.hits++;
+      return found;
+    }
+    this.misses++;
+    const v = compute();
+    if (this.map.size >= DECODE_MEMO_MAX_ENTRIES) {
+      const oldest = this.map.keys().next();
+      if (oldest.done !== true) this.map.delete(oldest.value);
+    }
+    this.map.set(key, v);
+    return v;
+  }
+  clear(): void {
+    this.map.clear();
+    this.hits = 0;
+    this.misses = 0;
+  }
+}
+
+/** Hits and misses of every decoder memo together (tests, the bench). */
+export function decodeMemoStats(): { readonly hits: number; readonly misses: number } {
+  return { hits: decodeMemos.reduce((a, m) => a + m.hits, 0), misses: decodeMemos.reduce((a, m) => a + m.misses, 0) };
+}
+
+/** Empties every decoder memo (tests measuring misses). */
+export function resetDecodeMemo(): void {
+  for (const m of decodeMemos) m.clear();
+}
+
+function decodeWith<T>(name: MessageName, b: Uint8Array, convert: (o: Obj) => T, memo: ContentMemo<Decoded<T>>): Decoded<T> {
+  return memo.get(b, () => {
+    const o = stage1(name, b);
+    if (o instanceof Stage1Failure) return { kind: 'error', error: PROTO_PARSE_ERROR };
+    return run(() => convert(o));
+  });
 }
 
 // field accessors over protobufjs toObject output (absent fields are undefined)
@@ -374,40 +436,46 @@ function signedMsg<K extends MsgKind>(m: Obj, want: K): { member: Extract<MsgMem
 // Public decoders
 
 /** Block file content (spec §4.1): `SignedMsg{Msg{lane_proposal}, sig}`. */
+const signedLaneProposalMemo = new ContentMemo<Decoded<SignedLaneProposal>>();
 export function decodeSignedLaneProposal(b: Uint8Array): Decoded<SignedLaneProposal> {
   return decodeWith('SignedMsg', b, (o) => {
     const { member, sig } = signedMsg(o, 'laneProposal');
     return { block: member.block, sig };
-  });
+  }, signedLaneProposalMemo);
 }
 
 /** `SignedMsg{Msg{lane_vote}, sig}`. */
+const laneVoteMemo = new ContentMemo<Decoded<LaneVote>>();
 export function decodeLaneVote(b: Uint8Array): Decoded<LaneVote> {
   return decodeWith('SignedMsg', b, (o) => {
     const { member, sig } = signedMsg(o, 'laneVote');
     return { header: member.header, sig };
-  });
+  }, laneVoteMemo);
 }
 
 /** `SignedMsg{Msg{app_vote}, sig}`. */
+const appVoteMemo = new ContentMemo<Decoded<AppVote>>();
 export function decodeAppVote(b: Uint8Array): Decoded<AppVote> {
   return decodeWith('SignedMsg', b, (o) => {
     const { member, sig } = signedMsg(o, 'appVote');
     return { proposal: member.proposal, sig };
-  });
+  }, appVoteMemo);
 }
 
 /** `commitqcs/<i>.pb` content. */
+const commitQCMemo = new ContentMemo<Decoded<CommitQC>>();
 export function decodeCommitQC(b: Uint8Array): Decoded<CommitQC> {
-  return decodeWith('CommitQC', b, commitQC);
+  return decodeWith('CommitQC', b, commitQC, commitQCMemo);
 }
 
 /** Seed A/B payload. */
+const appQCMemo = new ContentMemo<Decoded<AppQC>>();
 export function decodeAppQC(b: Uint8Array): Decoded<AppQC> {
-  return decodeWith('AppQC', b, appQC);
+  return decodeWith('AppQC', b, appQC, appQCMemo);
 }
 
 /** Merged A/B payload; both fields are checked for presence before either is decoded. */
+const pruneAnchorMemo = new ContentMemo<Decoded<PruneAnchor>>();
 export function decodePruneAnchor(b: Uint8Array): Decoded<PruneAnchor> {
   return decodeWith('PersistedAvailPruneAnchor', b, (o) => {
     const a = sub(o, 'appQc');
@@ -416,17 +484,21 @@ export function decodePruneAnchor(b: Uint8Array): Decoded<PruneAnchor> {
     const aqc = wrap('decode AppQC', () => appQC(a));
     const cqc = wrap('decode CommitQC', () => commitQC(c));
     return { appQC: aqc, commitQC: cqc };
-  });
+  }, pruneAnchorMemo);
 }
 
 /** Any `Msg` (no signature): the signable member, or an error / abort. */
+const msgMemo = new ContentMemo<Decoded<MsgMember>>();
 export function decodeMsg(b: Uint8Array): Decoded<MsgMember> {
-  return decodeWith('Msg', b, (o) => msg(o));
+  return decodeWith('Msg', b, (o) => msg(o), msgMemo);
 }
 
 /** The A/B envelope: Stage 1 only (a wrapper has no semantic checks). An absent seq reads as 0. */
+const wrapperMemo = new ContentMemo<{ ok: PersistedWrapper } | { error: string }>();
 export function decodeWrapper(b: Uint8Array): { ok: PersistedWrapper } | { error: string } {
-  const o = stage1('PersistedWrapper', b);
-  if (o instanceof Stage1Failure) return { error: PROTO_PARSE_ERROR };
-  return { ok: { seq: bigOpt(o, 'seq') ?? 0n, data: bytesOpt(o, 'data') } };
+  return wrapperMemo.get(b, () => {
+    const o = stage1('PersistedWrapper', b);
+    if (o instanceof Stage1Failure) return { error: PROTO_PARSE_ERROR };
+    return { ok: { seq: bigOpt(o, 'seq') ?? 0n, data: bytesOpt(o, 'data') } };
+  });
 }
