@@ -83,6 +83,16 @@ class FifoMemo<V> {
     return v;
   }
 
+  /** Enters a result known without computing it (not counted as a miss). */
+  put(key: string, v: V): void {
+    if (this.map.has(key)) return;
+    if (this.map.size >= this.maxEntries) {
+      const oldest = this.map.keys().next();
+      if (oldest.done !== true) this.map.delete(oldest.value);
+    }
+    this.map.set(key, v);
+  }
+
   get size(): number {
     return this.map.size;
   }
@@ -158,11 +168,24 @@ function nodePublicKey(publicKeyHex: string): KeyObject {
   return nodeKeys.get('p' + publicKeyHex, () => createPublicKey({ key: Buffer.concat([SPKI_ED25519_PREFIX, Buffer.from(publicKeyHex, 'hex')]), format: 'der', type: 'spki' }));
 }
 
-/** A signature over a 32-byte message hash in the current scheme. The result is shared: do not mutate it. */
+/**
+ * A signature over a 32-byte message hash in the current scheme. The result is shared: do not mutate it.
+ *
+ * A fresh signature is also entered into the verification memo as valid: an
+ * honest Ed25519 signature always verifies under its own key (RFC 8032 signing
+ * is deterministic, and ZIP-215 accepts every signature it produces), so a
+ * simulation never pays to verify a signature it made itself; a forged or
+ * altered one misses the memo and is verified in full.
+ */
 export function sign(key: SecretKey, msgHash: Hash32): Uint8Array {
   if (!(msgHash instanceof Uint8Array) || msgHash.length !== 32) throw new RangeError('crypto: message hash must be 32 bytes');
-  if (scheme === 'ed25519-fast') return signMemo.get('f' + hex(key.secret) + hex(msgHash), () => new Uint8Array(nodeSign(null, msgHash, nodePrivateKey(key.secret))));
-  return signMemo.get(hex(key.secret) + hex(msgHash), () => ed25519ctx.sign(msgHash, key.secret, { context: CONTEXT_BYTES }));
+  const fast = scheme === 'ed25519-fast';
+  const msgHex = hex(msgHash);
+  return signMemo.get((fast ? 'f' : '') + hex(key.secret) + msgHex, () => {
+    const sig = fast ? new Uint8Array(nodeSign(null, msgHash, nodePrivateKey(key.secret))) : ed25519ctx.sign(msgHash, key.secret, { context: CONTEXT_BYTES });
+    verifyMemo.put((fast ? 'f' : '') + key.publicKey + msgHex + hex(sig), true);
+    return sig;
+  });
 }
 
 /**

@@ -89,6 +89,30 @@ function blockVerdict(bytes: Uint8Array): FileVerdict<SignedLaneProposal> {
 const COMMITQC_NAME = /^(0|[1-9][0-9]*)\.pb$/;
 const BLOCK_NAME = /^([0-9a-f]{64})_(0|[1-9][0-9]*)\.pb$/;
 
+type FileName = { readonly kind: 'commitQC'; readonly index: bigint } | { readonly kind: 'block'; readonly lane: LaneId; readonly n: bigint };
+
+// The same few names are parsed at every read of the disk: parsed once.
+const NAME_MEMO_MAX_ENTRIES = 65_536;
+const nameMemo = new Map<string, FileName | null>();
+
+/** What a path relative to the state dir names: a canonical CommitQC or block file, or nothing the oracles read. */
+function nameOf(rel: string): FileName | undefined {
+  let name = nameMemo.get(rel);
+  if (name === undefined) {
+    name = null;
+    if (rel.startsWith('commitqcs/')) {
+      const m = COMMITQC_NAME.exec(rel.slice('commitqcs/'.length));
+      if (m !== null) name = { kind: 'commitQC', index: BigInt(m[1] as string) };
+    } else if (rel.startsWith('blocks/')) {
+      const m = BLOCK_NAME.exec(rel.slice('blocks/'.length));
+      if (m !== null) name = { kind: 'block', lane: m[1] as LaneId, n: BigInt(m[2] as string) };
+    }
+    if (nameMemo.size >= NAME_MEMO_MAX_ENTRIES) nameMemo.clear();
+    nameMemo.set(rel, name);
+  }
+  return name ?? undefined;
+}
+
 // A disk is read many times unchanged (the VFS hands out one durable image
 // object until the durable state changes; an explored image is read at every
 // check of its recovery), so the view is memoized on the files map itself.
@@ -110,17 +134,13 @@ function readDiskUncached(files: ReadonlyMap<string, Uint8Array>, stateDir: stri
   const blocks = new Map<LaneId, Map<bigint, FileVerdict<SignedLaneProposal>>>();
   for (const [path, bytes] of files) {
     if (!path.startsWith(dir)) continue;
-    const rel = path.slice(dir.length);
-    if (rel.startsWith('commitqcs/')) {
-      const m = COMMITQC_NAME.exec(rel.slice('commitqcs/'.length));
-      if (m !== null) commitQCs.set(BigInt(m[1] as string), commitQCVerdict(bytes));
-    } else if (rel.startsWith('blocks/')) {
-      const m = BLOCK_NAME.exec(rel.slice('blocks/'.length));
-      if (m === null) continue;
-      const lane = m[1] as LaneId;
-      let perLane = blocks.get(lane);
-      if (perLane === undefined) blocks.set(lane, (perLane = new Map()));
-      perLane.set(BigInt(m[2] as string), blockVerdict(bytes));
+    const name = nameOf(path.slice(dir.length));
+    if (name === undefined) continue;
+    if (name.kind === 'commitQC') commitQCs.set(name.index, commitQCVerdict(bytes));
+    else {
+      let perLane = blocks.get(name.lane);
+      if (perLane === undefined) blocks.set(name.lane, (perLane = new Map()));
+      perLane.set(name.n, blockVerdict(bytes));
     }
   }
   return { ab: abVerdict(files.get(dir + 'avail_inner_a.pb'), files.get(dir + 'avail_inner_b.pb'), payload), commitQCs, blocks };

@@ -259,6 +259,23 @@ const PATH_DEPTH_MAX = 4096;
 const MEM_ROOT = '/root';
 const MEM_ORPHANS = '/orphans';
 const O_ACCMODE = 0o3;
+/**
+ * The process memfs sees (its documented `process` option): the same ids as
+ * this process, asked once. memfs otherwise calls process.getuid() and
+ * getgid() on every path walk — a system call each, ~30 % of the VFS's CPU on
+ * the bench's fs trace (measured). Ownership never leaves this file (the
+ * VFS's memfs tree is 0777/0666; Linux checks are the VFS's own).
+ */
+const MEMFS_UID = process.getuid?.() ?? 0; // nondeterminism-ok: memfs's own bookkeeping, never observable
+const MEMFS_GID = process.getgid?.() ?? 0; // nondeterminism-ok: as above
+const MEMFS_PROCESS = {
+  cwd: (): string => '/',
+  platform: 'linux',
+  getuid: (): number => MEMFS_UID,
+  getgid: (): number => MEMFS_GID,
+  emitWarning: (message: string, type: string): void => process.emitWarning(message, type),
+  env: {},
+};
 /** Files up to this size keep an up-to-date immutable copy on every write (reads and snapshots skip memfs). */
 const CACHE_PATCH_BYTES_MAX = 64 * 1024;
 
@@ -302,7 +319,12 @@ interface Lookup {
 
 interface MemState {
   readonly vol: Volume;
-  /** one memfs fd per open file inode, shared by the VFS's fds on it */
+  /**
+   * one memfs fd per file inode open for writing, shared by the VFS's writable
+   * fds on it. Read-only fds hold none: a file's content is in memfs only while
+   * it is dirty, and it is dirty only while a writable fd holds it open (the
+   * last close copies it back), so reads are served from the immutable copy.
+   */
   readonly memFds: Map<InodeId, { memFd: number; refs: number }>;
 }
 
@@ -442,7 +464,7 @@ export class Vfs implements SyncFs, PositionalFs, TruncatingFs {
     };
     this.fds.set(fd, state);
     if (entry.type === 'file') {
-      this.acquireMemFd(entry.id);
+      if (state.writable) this.acquireMemFd(entry.id);
       if ((flags & O_TRUNC) !== 0 && lk.entry !== undefined) this.resizeFile(entry.id, 0, lk.path, 'open');
     }
     return fd;
@@ -526,7 +548,7 @@ export class Vfs implements SyncFs, PositionalFs, TruncatingFs {
     const f = this.fdState(fd, 'close');
     if (this.daAllocClose.delete(f.id)) this.ext4Flush(f.id, this.nextSeq); // E5, replace-by-truncate
     this.fds.delete(fd);
-    if (f.type === 'file') this.releaseMemFd(f.id);
+    if (f.type === 'file' && f.writable) this.releaseMemFd(f.id);
     this.forgetIfGone(f.id);
   }
 
@@ -1097,7 +1119,7 @@ export class Vfs implements SyncFs, PositionalFs, TruncatingFs {
   /** The memfs volume, built from the volatile state on first use after a fork. */
   private memState(): MemState {
     if (this.mem !== undefined) return this.mem;
-    const vol = new Volume();
+    const vol = Volume.fromJSON({}, '/', { process: MEMFS_PROCESS });
     vol.mkdirSync(MEM_ROOT, { mode: 0o777 });
     const build = (dirId: InodeId, memDir: string, depth: number): void => {
       if (depth > PATH_DEPTH_MAX) throw new Error('vfs invariant: directory tree too deep or cyclic');
@@ -1114,7 +1136,7 @@ export class Vfs implements SyncFs, PositionalFs, TruncatingFs {
     build(ROOT_ID, MEM_ROOT, 0);
     const memFds = new Map<InodeId, { memFd: number; refs: number }>();
     for (const f of this.fds.values()) {
-      if (f.type !== 'file') continue;
+      if (f.type !== 'file' || !f.writable) continue;
       const held = memFds.get(f.id);
       if (held !== undefined) {
         held.refs++;
