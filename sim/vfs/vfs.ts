@@ -352,6 +352,12 @@ export class Vfs implements SyncFs, PositionalFs, TruncatingFs {
   private readonly daAllocClose: Set<InodeId>;
   private mem: MemState | undefined;
   private durableImageMemo: { readonly version: number; readonly image: DiskImage } | undefined;
+  /**
+   * Volatile directory tables this VFS made and nobody else holds (not in a
+   * snapshot, an image or a memo): changed in place instead of copied. Tables
+   * are otherwise immutable: snapshots, images and the hash memos share them.
+   */
+  private readonly ownedTables = new Set<DirTable>();
 
   private constructor(options: ResolvedVfsOptions, s: {
     nextId: InodeId; nextSeq: number; durable: TableState; log: LogEntry[];
@@ -643,6 +649,7 @@ export class Vfs implements SyncFs, PositionalFs, TruncatingFs {
   /** What reads see now (reachable tree). */
   volatileImage(): DiskImage {
     this.refreshContents();
+    this.ownedTables.clear(); // imageOf memoizes on tables: they are shared from now on
     return imageOf({ rootId: ROOT_ID, getDir: (id) => this.vDirs.get(id), getFile: (id) => this.vContent.get(id) });
   }
 
@@ -669,6 +676,7 @@ export class Vfs implements SyncFs, PositionalFs, TruncatingFs {
   /** An immutable capture of the whole VFS (shares buffers and tables; O(files) map copies). */
   snapshot(): VfsSnapshot {
     this.refreshContents();
+    this.ownedTables.clear(); // the snapshot shares every table from now on
     const fds = new Map<Fd, Readonly<FdState>>();
     for (const [fd, f] of this.fds) fds.set(fd, Object.freeze({ ...f }));
     return Object.freeze({
@@ -956,7 +964,11 @@ export class Vfs implements SyncFs, PositionalFs, TruncatingFs {
   /** An inode lost its only name: forget it unless an fd still holds it. */
   private detach(entry: DirEntryRef): void {
     this.vParent.delete(entry.id);
-    if (entry.type === 'dir') this.vDirs.delete(entry.id);
+    if (entry.type === 'dir') {
+      const table = this.vDirs.get(entry.id);
+      if (table !== undefined) this.ownedTables.delete(table);
+      this.vDirs.delete(entry.id);
+    }
     this.forgetIfGone(entry.id);
   }
 
@@ -970,10 +982,15 @@ export class Vfs implements SyncFs, PositionalFs, TruncatingFs {
   }
 
   private setVolatileEntry(slot: ParentRef, entry: DirEntryRef | undefined): void {
-    const next = new Map(this.vDirs.get(slot.parentId) ?? EMPTY_TABLE);
+    const cur = this.vDirs.get(slot.parentId) ?? EMPTY_TABLE;
+    // A table nothing else has seen is changed in place; a shared one is copied first.
+    const next = this.ownedTables.has(cur) ? (cur as Map<string, DirEntryRef>) : new Map(cur);
     if (entry === undefined) next.delete(slot.name);
     else next.set(slot.name, entry);
-    this.vDirs.set(slot.parentId, next);
+    if (next !== cur) {
+      this.ownedTables.add(next);
+      this.vDirs.set(slot.parentId, next);
+    }
   }
 
   private isAncestorOrSelf(ancestor: InodeId, id: InodeId): boolean {
