@@ -113,7 +113,8 @@
  * fallocate/punch hole, and the orphan list of unlinked open files.
  *
  * Costs: each op appends one log entry; an fsync scans the log once (O(pending));
- * directory tables are copied on change (O(entries in that directory));
+ * a volatile directory table is copied on its first change after a snapshot or
+ * an image shared it (O(entries in that directory)), changed in place after that;
  * `snapshot()` copies the outer maps (O(files)) and shares every buffer and
  * table; a fork or an image builds its memfs volume only on its first data
  * change (write, truncate): until then metadata ops change the tables alone and
