@@ -17,6 +17,7 @@
  * (rendered as names), byte counts and the VFS's own small fds, never memfs
  * fds or inode numbers.
  */
+import { findSourceMap } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { O_APPEND, O_CREAT, O_DIRECTORY, O_EXCL, O_RDWR, O_TRUNC, O_WRONLY } from '../src/env.js';
 
@@ -334,6 +335,90 @@ export function captureCallerFrames(framesMax = STACK_FRAMES_MAX): CallerFrame[]
 
 /** The first stack frame outside `sim/` and `src/env*` (relative to the repo root), or undefined. */
 export function captureCallerSource(): string | undefined {
+  // A --trace run asks this at every Env call: read the frames as V8 call sites
+  // and map only those looked at, instead of formatting (and, with source maps,
+  // mapping) all fifty. Where someone else formats stacks (an
+  // Error.prepareStackTrace other than node's own), the formatted stack is read as before.
+  const prepare = Error.prepareStackTrace;
+  if (prepare !== undefined && prepare.name !== 'ErrorPrepareStackTrace') return captureCallerSourceFromStack();
+  const fast = callerSourceFromCallSites(prepare);
+  if (CHECK_CALLER_SOURCE) {
+    const slow = captureCallerSourceFromStack();
+    if (slow !== fast) throw new Error(`trace: caller source ${String(fast)} from call sites, ${String(slow)} from the stack`);
+  }
+  return fast;
+}
+
+/** Set by the test that compares both ways on every Env call of a real run. */
+const CHECK_CALLER_SOURCE = process.env['CRASHSIM_CHECK_CALLER_SOURCE'] === '1'; // nondeterminism-ok: a test switch, changes no result
+
+/** captureCallerSource by formatting the whole stack (what node prints). */
+export function captureCallerSourceFromStack(): string | undefined {
   const f = captureCallerFrames(1)[0];
   return f === undefined ? undefined : `${f.file}:${f.line}:${f.column}`;
+}
+
+const callSitesOf = (_e: Error, sites: NodeJS.CallSite[]): NodeJS.CallSite[] => sites;
+
+/** position → the caller source it reads as, or null for a frame that is skipped */
+const frameReadings = new Map<string, string | null>();
+const FRAME_READINGS_MAX = 65_536;
+
+function readFrame(site: NodeJS.CallSite, fileName: string | undefined, line: number | null, column: number | null, mapped: boolean): string | null {
+  let text: string | undefined;
+  if (mapped && fileName !== undefined && !fileName.startsWith('node:') && line !== null && column !== null) {
+    // node 20: the entry, or {} where the position has no mapping
+    const entry = findSourceMap(fileName)?.findEntry(line - 1, column - 1) as { originalSource?: string; originalLine?: number; originalColumn?: number } | undefined;
+    if (entry?.originalSource !== undefined && entry.originalLine !== undefined && entry.originalColumn !== undefined) {
+      const source = entry.originalSource.startsWith('file://') ? fileURLToPath(entry.originalSource) : entry.originalSource;
+      text = `(${source}:${entry.originalLine + 1}:${entry.originalColumn + 1})`;
+    }
+  }
+  const m = FRAME_LOCATION.exec(text ?? String(site).trim());
+  if (m === null) return null;
+  let file = m[1] ?? '';
+  if (file.startsWith('file://')) file = fileURLToPath(file);
+  if (file.startsWith('node:') || SKIPPED_PREFIXES.some((p) => file.startsWith(p))) return null;
+  if (file.includes('/node_modules/')) return null;
+  return `${file.startsWith(REPO_ROOT) ? file.slice(REPO_ROOT.length) : file}:${Number(m[2])}:${Number(m[3])}`;
+}
+
+/**
+ * The frames captureCallerFrames sees below itself and captureCallerSource
+ * (they are in sim/, skipped either way), each read as node formats it: with
+ * source maps on, a frame whose file has a map and whose position maps is
+ * `<original source>:<line>:<column>`; every other frame is the call site's
+ * own text.
+ */
+function callerSourceFromCallSites(nodePrepare: typeof Error.prepareStackTrace): string | undefined {
+  const savedLimit = Error.stackTraceLimit;
+  Error.stackTraceLimit = STACK_FRAMES_MAX - 2;
+  Error.prepareStackTrace = callSitesOf;
+  const holder: { stack?: unknown } = {};
+  let sites: NodeJS.CallSite[];
+  try {
+    Error.captureStackTrace(holder, captureCallerSource);
+    sites = holder.stack as NodeJS.CallSite[];
+  } finally {
+    Error.prepareStackTrace = nodePrepare;
+    Error.stackTraceLimit = savedLimit;
+  }
+  const mapped = process.sourceMapsEnabled;
+  for (const site of sites) {
+    const fileName = site.getFileName() ?? site.getEvalOrigin();
+    const line = site.getLineNumber();
+    const column = site.getColumnNumber();
+    // A frame's reading depends on its position alone (and whether maps are on): read once.
+    const key = fileName === undefined || line === null || column === null ? undefined : `${mapped ? 'm' : 'r'}${line}:${column}:${fileName}`;
+    let read = key === undefined ? undefined : frameReadings.get(key);
+    if (read === undefined) {
+      read = readFrame(site, fileName, line, column, mapped);
+      if (key !== undefined) {
+        if (frameReadings.size >= FRAME_READINGS_MAX) frameReadings.clear();
+        frameReadings.set(key, read);
+      }
+    }
+    if (read !== null) return read;
+  }
+  return undefined;
 }

@@ -11,6 +11,8 @@ import { distIsFresh, sha1, sourceFiles, STAMP } from '../../bin/dist.mjs';
 import { comparable, type Summary } from '../../cli/summary.js';
 import { runInProcess, spawnCli } from './helpers.js';
 
+const REPO_ROOT = new URL('../../', import.meta.url).pathname;
+
 function stampTree(root: string): void {
   const files: Record<string, unknown> = {};
   for (const [p, s] of sourceFiles(root)) files[p] = { size: s.size, mtimeMs: s.mtimeMs, sha1: sha1(root + p) };
@@ -55,4 +57,19 @@ describe('bin/dist.mjs: when the compiled code runs', () => {
     const read = (d: string): Summary => JSON.parse(readFileSync(join(root, d, 'summary.json'), 'utf8')) as Summary;
     expect(comparable(read('bin'))).toEqual(comparable(read('serial')));
   }, 180_000);
+
+  it('--trace names each call\'s caller from V8 call sites exactly as from the formatted stack, compiled and through tsx', async () => {
+    const findings = JSON.parse(readFileSync(join(REPO_ROOT, 'reports/findings.json'), 'utf8')) as { findings: { token: string }[] };
+    const token = findings.findings[0]?.token;
+    expect(token).toBeDefined();
+    // CRASHSIM_CHECK_CALLER_SOURCE: every Env call computes both and throws on a difference
+    const env = { CRASHSIM_CHECK_CALLER_SOURCE: '1' };
+    const compiled = await spawnCli(['replay', token as string, '--trace'], { env, timeoutMs: 120_000 });
+    const viaTsx = await spawnCli(['replay', token as string, '--trace'], { env: { ...env, CRASHSIM_TSX: '1' }, timeoutMs: 120_000 });
+    expect(compiled.stderr).not.toMatch(/caller source/);
+    expect(viaTsx.stderr).not.toMatch(/caller source/);
+    const sources = (out: string): string[] => out.split('\n').flatMap((l) => / at ((?:src|scenarios)\/[^ ]+:\d+:\d+)$/.exec(l)?.[1] ?? []);
+    expect(sources(compiled.stdout).length).toBeGreaterThan(10);
+    expect(sources(viaTsx.stdout)).toEqual(sources(compiled.stdout));
+  }, 240_000);
 });
