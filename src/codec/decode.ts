@@ -140,13 +140,16 @@ function run<T>(fn: () => T): Decoded<T> {
 
 /** Inputs longer than this are decoded every time (files here are at most a few KiB). */
 export const DECODE_MEMO_INPUT_BYTES_MAX = 16 * 1024;
-/** Entries per decoder memo. ~16k × (≤ 16 KiB key + value); files of one run are far fewer. */
+/** Entries per decoder memo; files of one run are far fewer. */
 export const DECODE_MEMO_MAX_ENTRIES = 16_384;
+/** Input bytes held as keys per decoder memo (the memory bound: decoded values are a small multiple). */
+export const DECODE_MEMO_KEY_BYTES_MAX = 8 * 1024 * 1024;
 
 const decodeMemos: ContentMemo<unknown>[] = [];
 
 class ContentMemo<V> {
   private readonly map = new Map<string, V>();
+  private keyBytes = 0;
   hits = 0;
   misses = 0;
   constructor() {
@@ -163,15 +166,18 @@ class ContentMemo<V> {
     }
     this.misses++;
     const v = compute();
-    if (this.map.size >= DECODE_MEMO_MAX_ENTRIES) {
-      const oldest = this.map.keys().next();
-      if (oldest.done !== true) this.map.delete(oldest.value);
+    while (this.map.size > 0 && (this.map.size >= DECODE_MEMO_MAX_ENTRIES || this.keyBytes + key.length > DECODE_MEMO_KEY_BYTES_MAX)) {
+      const oldest = this.map.keys().next().value as string;
+      this.map.delete(oldest);
+      this.keyBytes -= oldest.length;
     }
     this.map.set(key, v);
+    this.keyBytes += key.length;
     return v;
   }
   clear(): void {
     this.map.clear();
+    this.keyBytes = 0;
     this.hits = 0;
     this.misses = 0;
   }
