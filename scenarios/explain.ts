@@ -417,6 +417,32 @@ async function search(ctx: SearchContext, run: CapturedRun, at: Capture, kept: R
       prev = c;
     }
   }
+  // (5) the missing op is known, yet no pending op is the culprit: one an fsync made durable shortly
+  // before the failing point can be (e.g. an A/B write fsynced while the CommitQC it names was still
+  // pending). It is the culprit when the latest crash point before it became durable, with every
+  // other op as in the failing image, lets recovery pass.
+  if (culprit === undefined && missing !== undefined) {
+    const pendingAt = new Set(pending.map((o) => o.seq));
+    const missingSeqs = new Set(missingAll.map((r) => r.seq));
+    const earlier = run.captures.filter((x) => x.index < at.index);
+    durable: for (let i = earlier.length - 1; i >= 0; i--) {
+      const c = earlier[i] as Capture;
+      const nextPending = new Set(pendingOf((earlier[i + 1] ?? at).snapshot).map((o) => o.seq));
+      const atC = pendingOf(c.snapshot);
+      for (const op of [...atC].reverse()) {
+        if (nextPending.has(op.seq) || missingSeqs.has(op.seq)) continue;
+        if (ctx.tried >= imagesMax) break durable;
+        // `op` became durable between c and the next point: the failing image at c, without it.
+        const keep = new Set(atC.filter((o) => o.seq !== op.seq && !missingSeqs.has(o.seq) && (!pendingAt.has(o.seq) || kept.has(o.seq))).map((o) => o.seq));
+        if (!keepAllowed(c.snapshot, keep)) continue;
+        if ((await check(ctx, c, crashImageWith(c.snapshot, keep), code)) === 'pass') {
+          culprit = refOf(op, false);
+          passingImage ??= `a crash ${at.index - c.index} primitive(s) earlier, before #${op.seq} was made durable`;
+          break durable;
+        }
+      }
+    }
+  }
   return compose(head, code, culprit, missingAll, passingImage, ctx);
 }
 

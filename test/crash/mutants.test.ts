@@ -12,7 +12,12 @@
  */
 import { describe, expect, test } from 'vitest';
 import { DEFAULT_PERSONALITY, DEFAULT_SCENARIOS } from '../../cli/options.js';
+import { DEFAULT_WORLD, planOf } from '../../scenarios/arbitraries.js';
 import { runOne, shrinkFailure, type CellSpec, type RunRecord } from '../../scenarios/campaign.js';
+import { executePlan } from '../../scenarios/execute.js';
+import { explainFailure } from '../../scenarios/explain.js';
+import { findingIdsOf } from '../../scenarios/findings.js';
+import type { Command, Plan } from '../../scenarios/plan.js';
 import { huntOutcome, huntTasks } from '../../scenarios/hunt.js';
 import { MUTANTS } from '../../scenarios/mutants.js';
 
@@ -69,5 +74,37 @@ describe(`every catalogued mutant shows as NEW within ${RUNS_PER_CELL} runs per 
     expect(shrunk?.code).toBe(caught!.failure!.code);
     expect(shrunk?.finding).toBeUndefined();
     expect(shrunk!.commands.length).toBeLessThanOrEqual(4);
+  }, 60_000);
+});
+
+describe('explanations of caught mutants name the pair of operations the mutant put the wrong way round', () => {
+  const ack = findingIdsOf('seed');
+  const planFor = (design: string, commands: Command[]): Plan => planOf({ ...DEFAULT_WORLD, design, personality: 'ext4' }, { seed: 'p0', nodeIndex: 0, schedule: { kind: 'random' }, commands });
+  const delivered: Command[] = [{ c: 'peerBlocks', peer: 0, count: 1 }, { c: 'votes' }, { c: 'run', steps: 200 }];
+
+  /** The plan breaks `code` as NEW on the mutant, not on its base design; returns the explanation's words. */
+  async function explained(design: string, commands: Command[], code: string): Promise<string> {
+    const plan = planFor(design, commands);
+    const r = await executePlan(plan, { acknowledgeFindings: ack });
+    expect(r.violation?.code).toBe(code);
+    expect(r.violation?.known).toEqual([]);
+    expect((await executePlan({ ...plan, design: 'seed' }, { acknowledgeFindings: ack })).violation?.code).toBeUndefined();
+    const e = await explainFailure(plan, { acknowledgeFindings: ack });
+    expect(e?.kind, e?.text).toBe('pair');
+    return e?.text ?? '';
+  }
+
+  test('M1 (the AppQC by its own task): the A/B write of the AppQC reached disk before the write of its CommitQC', async () => {
+    const text = await explained('seed~appqc-own-task', [{ c: 'peerBlocks', peer: 0, count: 1 }, { c: 'appQC', ahead: 1 }], 'I1/appqc-without-commitqc');
+    expect(text).toMatch(/recovery would break I5\/error:persisted AppQC at road index N but no matching commitQC on disk/);
+    // The A/B write was fsynced (durable) while the CommitQC write was not yet issued: the culprit is found among ops made durable.
+    expect(text).toMatch(/: the A\/B write of the AppQC to avail_inner_[ab]\.pb \(FileABPersister\.persist, src\/persist\/ab\.ts:\d+\) reached disk before the write of commitqcs\/0\.pb \(CommitQCPersister\.persistCommitQC, src\/persist\/commitqcs\.ts:\d+\)(, which the power loss came before)?; with the write of commitqcs\/0\.pb first, the node restarts$/);
+  }, 60_000);
+
+  test('M2 (old CommitQCs deleted before the new AppQC): the unlink of the old CommitQC reached disk before the A/B write of the AppQC', async () => {
+    const commands: Command[] = [...delivered, { c: 'commitQC', count: 1 }, { c: 'run', steps: 200 }, { c: 'appVotes' }, { c: 'run', steps: 300 }, ...delivered, { c: 'appQC', ahead: 1 }, { c: 'run', steps: 300 }];
+    const text = await explained('seed~delete-before-appqc', commands, 'I4/delete-at-or-above-appqc');
+    expect(text).toMatch(/recovery would break I5\/error:persisted AppQC at road index N but no matching commitQC on disk/);
+    expect(text).toMatch(/: the unlink of commitqcs\/0\.pb \(CommitQCPersister\.deleteBefore, src\/persist\/commitqcs\.ts:\d+\) reached disk before the A\/B write of the AppQC to avail_inner_[ab]\.pb \(FileABPersister\.persist, src\/persist\/ab\.ts:\d+\)(, which the power loss came before)?; with the A\/B write first, the node restarts$/);
   }, 60_000);
 });

@@ -2,7 +2,7 @@
  * Barrier ablation and explanations: fsync call sites are found above the shared
  * helpers, an ablated run is caught as NEW and replays from its token, and the
  * explanation of a failure names the two operations that were the wrong way round
- * (F9 and F6 here, the mutants M1/M2 in test/crash/mutants.test.ts, one ablation).
+ * (F9 and F6 and one ablation here; the mutants M1 and M2 in test/crash/mutants.test.ts).
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
