@@ -5,19 +5,25 @@
  * Per finding: (1) its recorded counterexample (reports/findings.json) replays
  * to a violation whose evidence rule holds, with an evidence sentence; (2) the
  * same violation — same code, same run — judged without the forensic record
- * that is its evidence is NEW (no finding's rule holds). And real runs whose
- * first violation has a code several findings list, but none of their
- * mechanisms (mutants: a vote before the block's fsync, a CommitQC published
- * before its fsync, an AppQC written before its CommitQC), are NEW on every
- * disk personality.
+ * that is its evidence is NEW (no finding's rule holds). (3) A real run whose
+ * first violation has a code the finding lists, by another mechanism, is NEW:
+ * mutants (a vote before the block's fsync, a CommitQC published before its
+ * fsync, an AppQC written before its CommitQC, old CommitQCs deleted before the
+ * AppQC) and test-only probe designs (test/support/probe-designs.ts: a loader
+ * that forgets durable files, files written whole but wrong, a loop that never
+ * waits). Every finding has such a run, except where no other mechanism
+ * reaches its codes first (listed below, with why).
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
 import { runOne, type CellSpec } from '../../scenarios/campaign.js';
 import { Execution, initialVfs } from '../../scenarios/execute.js';
-import { FINDINGS, findingsShowingAs, recognise, type EvidenceInput } from '../../scenarios/findings.js';
+import { FINDINGS, findingsShowingAs, recognise, type EvidenceInput, type Finding } from '../../scenarios/findings.js';
 import { Forensics } from '../../scenarios/forensics.js';
 import { decodeToken } from '../../scenarios/token.js';
+import { registerProbes } from '../support/probe-designs.js';
+
+registerProbes();
 
 interface Recorded {
   readonly id: string;
@@ -105,4 +111,60 @@ describe('F8 on the A/B file: an I8 loss after a page-cache-only slot was taken 
     expect(record.failure?.finding).toBe('F8');
     expect(record.failure?.evidence.join(' ')).toMatch(/the loader took its page-cache bytes as the newest A\/B slot.*only durable copy was overwritten/);
   }, 60_000);
+});
+
+/**
+ * Real runs with a known code and another mechanism: the design, the cell and the
+ * code its first violation has (the first of `runsMax` runs with that code counts).
+ */
+const OTHER_MECHANISM: ReadonlyArray<{ readonly design: string; readonly scenario: string; readonly personality: CellSpec['personality']; readonly code: string; readonly why: string }> = [
+  { design: 'seed~probe-forget-last-block', scenario: 'crash-restart', personality: 'ext4', code: 'I3/voted-block-lost-by-crash', why: 'the loader forgets an intact, durable voted block (no corruption, no unlink, no page-cache-only data)' },
+  { design: 'seed~probe-forget-last-block', scenario: 'crash-restart', personality: 'ordered', code: 'I3/voted-block-lost-by-crash', why: 'the same on the ordered disk' },
+  { design: 'seed~probe-forget-last-commitqc', scenario: 'crash-restart', personality: 'ext4', code: 'I2/published-lost-by-crash', why: 'the loader forgets an intact, durable published CommitQC (not prune\'s, no lost unlink)' },
+  { design: 'seed~probe-forget-last-commitqc', scenario: 'crash-restart', personality: 'strict-posix', code: 'I2/published-lost-by-crash', why: 'the same where directory entries need a directory fsync' },
+  { design: 'seed~probe-forget-last-commitqc', scenario: 'fast-forward', personality: 'ext4', code: 'I5/error:persisted AppQC at road index N but no matching commitQC on disk', why: 'the loader forgets the AppQC\'s durable CommitQC (no gap from a lost unlink)' },
+  { design: 'seed~probe-empty-old-blocks', scenario: 'crash-restart', personality: 'ext4', code: 'I5/abort:decode block file*', why: 'an empty block file written whole and fsynced (no crash between create and data, no failed write)' },
+  { design: 'seed~probe-inverted-ab', scenario: 'crash-restart', personality: 'ext4', code: 'I5/error:NewPersister avail_inner: no valid state*', why: 'an A/B slot that does not parse although its write completed and was fsynced' },
+  { design: 'seed~probe-inverted-ab-payload', scenario: 'crash-restart', personality: 'ext4', code: 'I5/error:NewPersister avail_inner: unmarshal persisted*', why: 'an A/B payload that does not parse, written whole (no tear)' },
+  { design: 'seed~probe-never-waits', scenario: 'crash-restart', personality: 'ext4', code: 'LIVENESS/livelock:avail/persist', why: 'the persist loop spins on empty batches with no lane emptied past its cursor' },
+  { design: 'seed~probe-publish-first-again', scenario: 'steady', personality: 'ext4', code: 'X2/regressed-by-persist', why: 'the persist loop publishes an older CommitQC with no fast-forward by prune' },
+  { design: 'seed~delete-before-appqc', scenario: 'persist-prune-race', personality: 'ext4', code: 'I4/delete-at-or-above-appqc', why: 'M2: a CommitQC file deleted before the AppQC that justifies it is durable (no corrupt read)' },
+  { design: 'seed~vote-before-write', scenario: 'steady', personality: 'ext4', code: 'I3/vote-not-durable', why: 'a vote before the block\'s write (no failed fsync, no restart, no corrupt read)' },
+  { design: 'seed~block-no-fsync', scenario: 'steady', personality: 'ext4', code: 'I3/vote-not-durable', why: 'block files never fsynced' },
+  { design: 'seed~commitqc-no-fsync', scenario: 'steady', personality: 'ext4', code: 'I2/published-by-persist', why: 'CommitQC files never fsynced' },
+  { design: 'seed~appqc-own-task', scenario: 'steady', personality: 'ext4', code: 'I1/appqc-without-commitqc', why: 'M1: the AppQC written by its own task, before its CommitQC' },
+];
+
+/** Findings whose codes no other mechanism reaches first; their rule is checked against the same violation without its evidence (above). */
+const NO_OTHER_MECHANISM: Readonly<Record<string, string>> = {
+  F5: 'X1/own-equivocation needs an own block lost over a restart before the node voted for it; any other loss of an own block (a forgetful loader, a lost unlink) shows first as I3/voted-block-lost-by-crash, because the node votes for its own blocks as soon as they are durable',
+};
+
+const codeMatches = (pattern: string, code: string): boolean => (pattern.endsWith('*') ? code.startsWith(pattern.slice(0, -1)) : pattern === code);
+const lists = (f: Finding, code: string): boolean => f.codes.some((c) => codeMatches(c, code) || codeMatches(code, c));
+
+describe('a run with a known code by another mechanism is NEW, for every finding', () => {
+  const RUNS_MAX = 8;
+  for (const o of OTHER_MECHANISM) {
+    const listedBy = FINDINGS.filter((f) => lists(f, o.code)).map((f) => f.id);
+    test(`${o.design} on ${o.scenario}/${o.personality}: ${o.code} (listed by ${listedBy.join(', ')}) is NEW — ${o.why}`, async () => {
+      expect(listedBy, `${o.code} is listed by no finding`).not.toEqual([]);
+      const codes: string[] = [];
+      for (let i = 0; i < RUNS_MAX; i++) {
+        const { record } = await runOne({ scenario: o.scenario, design: o.design, personality: o.personality, faults: 'off' }, i, 'evidence');
+        const f = record.failure;
+        if (f === undefined) continue;
+        codes.push(f.code);
+        if (!codeMatches(o.code, f.code)) continue;
+        expect(f.finding, `${f.replay}\n${f.evidence.join('\n')}`).toBeUndefined();
+        return;
+      }
+      throw new Error(`no run of ${o.design} broke ${o.code} first within ${RUNS_MAX} runs; first violations: ${codes.join(', ') || 'none'}`);
+    }, 60_000);
+  }
+
+  test('every finding has such a run for one of its codes, or says why none exists', () => {
+    const uncovered = FINDINGS.filter((f) => f.design === 'seed' && !OTHER_MECHANISM.some((o) => lists(f, o.code)) && NO_OTHER_MECHANISM[f.id] === undefined).map((f) => f.id);
+    expect(uncovered).toEqual([]);
+  });
 });
