@@ -26,6 +26,14 @@ const count = (id: string): number => get(id).steps.length;
 /** The evidence sentence the recorded counterexample printed (what a report shows for it). */
 const evidence = (id: string): string => `* **Evidence in the recorded run:** ${(get(id).evidence ?? []).join(' / ') || '(none recorded)'}`;
 
+/** F11's recorded case, from its evidence: the first A/B write (no older slot at all) or a later one (an older valid slot not used). */
+function f11Case(): string {
+  const ev = (get('F11').evidence ?? []).join(' ');
+  if (/this was the first A\/B write/.test(ev)) return 'In the recorded example it is the **first** A/B write: the other slot is still the empty\n  pre-created file, so there is no older valid slot to fall back to at all.';
+  if (/holds the valid seq \d+, which the loader does not fall back to/.test(ev)) return 'In the recorded example it is a later A/B write: the other slot holds a valid older AppQC,\n  which the loader does not fall back to. On the **first** A/B write the other slot is still\n  the empty pre-created file: there is no older valid slot at all.';
+  return 'On the **first** A/B write the other slot is still the empty pre-created file: there is\n  no older valid slot at all; on a later one the older valid slot is not used either.';
+}
+
 const invariantsOf = (codes: readonly string[]): string => [...new Set(codes.map((c) => c.split('/')[0]))].join(', ');
 const personalitiesOf = (ps: readonly string[]): string => (ps.length === 4 ? 'all' : ps.join(', '));
 const findingRows = FINDINGS.map((f) => `| ${f.id} | ${invariantsOf(f.codes)} | ${personalitiesOf(f.personalities)} | ${f.needs} | ${f.title} |`).join('\n');
@@ -285,13 +293,12 @@ ${evidence('F10')}
 * **What happens (shrunk):**
 ${steps('F11')}
   The power loss comes right before the fsync of an A/B write; the crash image keeps the
-  file's new size but only the first bytes of the write, the rest reading as zeros. In the
-  recorded example it is the **first** A/B write: the other slot is still the empty
-  pre-created file, so there is no older valid slot to fall back to at all.
+  file's new size but only the first bytes of the write, the rest reading as zeros.
+  ${f11Case()}
 * **Which tear it needs:** a cut *after* the wrapper's varint \`seq\` and the length prefix of
-  \`data\`, with a zero (or garbage) tail. A cut with the old (here: absent) tail leaves a
-  short file whose wrapper does not parse — that slot counts as Corrupt (F10 when the other
-  slot is empty; harmless when it holds a valid older AppQC).
+  \`data\`, with a zero (or garbage) tail. A cut with the old tail leaves a short file whose
+  wrapper does not parse — that slot counts as Corrupt (F10 when the other slot is empty;
+  harmless when it holds a valid older AppQC).
 * **Why:** with that tear \`PersistedWrapper\` parses and wins on its seq; \`data\` is then
   mostly zeros and its Stage-1 parse fails. Spec §3.2 step 7: "no fallback to the other
   slot" — when the other slot holds a valid older AppQC it is not used either — and startup
