@@ -24,22 +24,6 @@ const NOTES: Readonly<Record<string, Readonly<Record<string, AblationNote>>>> = 
         'pre-created slot. So on the default disk nothing depends on it. It is needed where a file fsync does not make its name durable: ' +
         'see the strict-posix row below.',
     },
-    'fsync src/persist/blocks.ts FileBlockPersister.persistBlock': {
-      verdict: 'gap',
-      text:
-        'the ablation is seen at once — the node votes for a block whose file is not durable (I3 vote-not-durable) in nearly every run — ' +
-        'but each such run is counted as known F8, because F8 is recognised by its invariant code alone. The gap is in the ' +
-        'classification, not in the oracles: with findings recognised by the evidence of their mechanism (issue 8 part 1: F8 needs a ' +
-        'failed fsync or a restart that read page-cache-only data), this ablation shows as NEW.',
-    },
-    'fsync src/persist/commitqcs.ts CommitQCPersister.persistCommitQC': {
-      verdict: 'gap',
-      text:
-        'without it most runs publish a CommitQC whose file is not durable (I2 published-by-persist) or write an AppQC whose ' +
-        'CommitQC is not (I1), and each is counted as known F8, recognised by its code alone; only a later deletion below the ' +
-        'durable AppQC (I4) shows as NEW, after hundreds of runs (565 at the default budget, docs/ablation.md). Findings recognised ' +
-        'by the evidence of their mechanism (issue 8 part 1) make it show at once.',
-    },
     'swap blocks/deleteOldBlocks': {
       verdict: 'superfluous',
       text:
@@ -54,14 +38,6 @@ const NOTES: Readonly<Record<string, Readonly<Record<string, AblationNote>>>> = 
         'a CommitQC file does not justify deleting a block file (only the durable AppQC does, and it is written after both groups in ' +
         'either order: F9), and the two groups touch disjoint files. Moving the deletions after the CommitQC writes changes no crash ' +
         'image recovery depends on.',
-    },
-    'swap commitQCs/appQC': {
-      verdict: 'gap',
-      text:
-        'writing the AppQC before its CommitQC breaks I1 (the durable AppQC\'s CommitQC is not on disk) at event time, and a crash ' +
-        'in between leaves an AppQC whose CommitQC is missing; the sweep sees it (I1 appqc-without-commitqc), but F8 claims that code ' +
-        'for any run, so it is counted as known. As for the block fsync above, findings recognised by their mechanism (issue 8 part 1) ' +
-        'close the gap.',
     },
     'swap deleteOldCommitQCs/publish': {
       verdict: 'superfluous',
