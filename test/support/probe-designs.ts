@@ -13,7 +13,7 @@ import type { PersistBatch } from '../../src/avail/observer.js';
 import { seedDesign } from '../../src/design/seed.js';
 import type { Design, LoadedAvailState, WriteGroup } from '../../src/design/types.js';
 import type { BlockPersister } from '../../src/persist/blocks.js';
-import { joinPath, readDir, writeAndSync } from '../../src/persist/fsutil.js';
+import { joinPath, readDir, writeAndSync, writeWithoutSync } from '../../src/persist/fsutil.js';
 import { parseBlockFileName } from '../../src/persist/names.js';
 
 type Load = Design['loadPersistedState'];
@@ -73,6 +73,8 @@ export const PROBES = {
   'seed~probe-forget-last-commitqc': { ...seedDesign, loadPersistedState: editedLoad((l) => ({ ...l, commitQCs: l.commitQCs.slice(0, -1) })) },
   /** block files are written complete and fsynced, minus their last 3 bytes (no crash, no failed write): the restart cannot decode them */
   'seed~probe-short-block-files': { ...seedDesign, fileWrite: { ...seedDesign.fileWrite, blocks: (env, ctx, path, data) => writeAndSync(env, ctx, path, data.subarray(0, Math.max(0, data.length - 3))) } },
+  /** the A/B file is written without fsync (no failed fsync, no process restart): a power loss undoes an A/B write the node took as done */
+  'seed~probe-ab-no-fsync': { ...seedDesign, abPersister: { ...seedDesign.abPersister, write: writeWithoutSync } },
   /** the A/B file gets every byte inverted, written whole and fsynced: no slot parses */
   'seed~probe-inverted-ab': { ...seedDesign, abPersister: { ...seedDesign.abPersister, write: (env, ctx, path, data) => writeAndSync(env, ctx, path, data.map((b) => b ^ 0xff)) } },
   /** publish stores the batch's last CommitQC, then its first: with two or more in a batch, latestCommitQC goes back with no prune involved */
