@@ -158,6 +158,8 @@ export interface AblationOutcome {
   readonly note: AblationNote | undefined;
   /** not caught: the same ablation on other disk personalities (is the barrier needed there?) */
   readonly rechecks: readonly Recheck[];
+  /** NEW failures passed over because the unablated design breaks the same way on the same plan (its own bugs) */
+  readonly baseOwnNew: number;
 }
 
 /** An uncaught ablation run again on another personality: caught there (the code and its replay) or not. */

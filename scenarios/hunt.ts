@@ -1,11 +1,18 @@
 /**
- * Hunting a mutant: run its design through a list of cells in index-major
- * order (the order `crashsim run` hands out work) with the base design's known
- * findings looked past, exactly as a CI user runs it, until the first run that
- * breaks an invariant in a way no known finding's evidence explains (NEW).
- * A mutant that only ever shows as a known finding is missed.
+ * Hunting a mutant (or an ablation): run its design through a list of cells in
+ * index-major order (the order `crashsim run` hands out work) with the base
+ * design's known findings looked past, exactly as a CI user runs it, until the
+ * first run that breaks an invariant in a way no known finding's evidence
+ * explains (NEW) — and that the base design does not break the same way on the
+ * very same plan. A NEW failure the base design has too is the base design's own
+ * (a bug no finding names yet), not the change being caught: it is counted
+ * apart and the hunt goes on. A mutant that only ever shows as a known finding
+ * is missed.
  */
 import { cellKey, type CellSpec, type FailureRecord, type RunRecord } from './campaign.js';
+import { executePlan } from './execute.js';
+import type { Plan } from './plan.js';
+import { decodeToken } from './token.js';
 
 export interface HuntTask {
   readonly cell: CellSpec;
@@ -19,6 +26,11 @@ export function huntTasks(cells: readonly CellSpec[], runsPerCell: number): Hunt
   return out;
 }
 
+/** One key per run of a hunt: its cell and index. */
+export const runKey = (r: HuntTask): string => `${cellKey(r.cell)}\0${r.index}`;
+
+const isNew = (r: RunRecord): boolean => r.failure !== undefined && r.failure.finding === undefined;
+
 export interface HuntOutcome {
   readonly caught: boolean;
   /** runs up to and including the first NEW failure (all runs done when missed) */
@@ -29,21 +41,63 @@ export interface HuntOutcome {
   readonly record: RunRecord | undefined;
   /** known findings the runs looked past (id → occurrences): what a missed mutant showed as */
   readonly knownSeen: Readonly<Record<string, number>>;
+  /** NEW failures before it that the base design has too on the same plan (not counted as caught) */
+  readonly baseOwn: readonly FailureRecord[];
 }
 
 /**
  * Folds the records of a hunt (in task order, possibly more than needed when
- * workers ran ahead) into its outcome: the first NEW failure by task position.
+ * workers ran ahead) into its outcome: the first NEW failure by task position
+ * that is not one of `baseOwn` (run keys of NEW failures the base design shares).
  */
-export function huntOutcome(tasks: readonly HuntTask[], records: readonly RunRecord[]): HuntOutcome {
-  const pos = new Map(tasks.map((t, i) => [`${cellKey(t.cell)}\0${t.index}`, i]));
-  const sorted = [...records].sort((a, b) => (pos.get(`${cellKey(a.cell)}\0${a.index}`) ?? 0) - (pos.get(`${cellKey(b.cell)}\0${b.index}`) ?? 0));
+export function huntOutcome(tasks: readonly HuntTask[], records: readonly RunRecord[], baseOwn: ReadonlySet<string> = new Set()): HuntOutcome {
+  const pos = new Map(tasks.map((t, i) => [runKey(t), i]));
+  const sorted = [...records].sort((a, b) => (pos.get(runKey(a)) ?? 0) - (pos.get(runKey(b)) ?? 0));
   const knownSeen: Record<string, number> = {};
+  const own: FailureRecord[] = [];
   for (const r of sorted) {
     for (const [id, n] of Object.entries(r.acknowledgedFindings)) knownSeen[id] = (knownSeen[id] ?? 0) + n;
-    if (r.failure !== undefined && r.failure.finding === undefined) {
-      return { caught: true, runs: (pos.get(`${cellKey(r.cell)}\0${r.index}`) ?? 0) + 1, failure: r.failure, record: r, knownSeen };
+    if (!isNew(r)) continue;
+    if (baseOwn.has(runKey(r))) {
+      own.push(r.failure as FailureRecord);
+      continue;
     }
+    return { caught: true, runs: (pos.get(runKey(r)) ?? 0) + 1, failure: r.failure, record: r, knownSeen, baseOwn: own };
   }
-  return { caught: false, runs: sorted.length, failure: undefined, record: undefined, knownSeen };
+  return { caught: false, runs: sorted.length, failure: undefined, record: undefined, knownSeen, baseOwn: own };
+}
+
+/**
+ * Whether the base design breaks the same way (same code, NEW) on the very plan of
+ * `failure` — the plan `toBase` turns back into the base design's (the mutant's base,
+ * or the plan without its ablation), with the same findings looked past.
+ */
+export async function baseBreaksTheSame(failure: FailureRecord, toBase: (p: Plan) => Plan): Promise<boolean> {
+  const t = decodeToken(failure.token);
+  const r = await executePlan(toBase(t.plan), { acknowledgeFindings: t.acknowledged });
+  return r.violation !== undefined && r.violation.known.length === 0 && r.violation.code === failure.code;
+}
+
+/**
+ * Runs `tasks` (through `run`, which may stop at the first NEW failure and may run
+ * ahead) until the first NEW failure the base design does not share. Returns the
+ * records up to and including it (all, if there is none) and the run keys of the
+ * NEW failures the base design shares.
+ */
+export async function huntUntilNew<T extends HuntTask>(tasks: readonly T[], run: (slice: readonly T[]) => Promise<RunRecord[]>, toBase: (p: Plan) => Plan): Promise<{ records: RunRecord[]; baseOwn: Set<string> }> {
+  const pos = new Map(tasks.map((t, i) => [runKey(t), i]));
+  const at = (r: RunRecord): number => pos.get(runKey(r)) ?? Number.MAX_SAFE_INTEGER;
+  const records: RunRecord[] = [];
+  const baseOwn = new Set<string>();
+  let from = 0;
+  while (from < tasks.length) {
+    const got = (await run(tasks.slice(from))).sort((a, b) => at(a) - at(b));
+    const first = got.find(isNew);
+    if (first === undefined) return { records: [...records, ...got], baseOwn };
+    records.push(...got.filter((r) => at(r) <= at(first)));
+    if (!(await baseBreaksTheSame(first.failure as FailureRecord, toBase))) return { records, baseOwn };
+    baseOwn.add(runKey(first));
+    from = at(first) + 1;
+  }
+  return { records, baseOwn };
 }

@@ -16,6 +16,7 @@ import { noteFor } from '../../scenarios/ablation-notes.js';
 import { shrinkFailure, type CellSpec, type RunRecord } from '../../scenarios/campaign.js';
 import { getDesign } from '../../scenarios/designs.js';
 import { explainFailure, type Explanation } from '../../scenarios/explain.js';
+import { huntUntilNew, runKey } from '../../scenarios/hunt.js';
 import { decodeToken } from '../../scenarios/token.js';
 import type { Personality } from '../../sim/vfs/model.js';
 import { writeFileAtomic } from '../atomic.js';
@@ -155,6 +156,7 @@ export async function ablateCommand(o: AblateCommandOptions, io: Io): Promise<nu
       maskedAs: sw.fresh === undefined ? maskingFindings(knownSeen, sw.counted.length, baselineSeen, baselineRuns) : [],
       note: sw.fresh === undefined ? noteFor(design, spec, site) : undefined,
       rechecks,
+      baseOwnNew: sw.baseOwn,
     };
     outcomes.push(outcome);
     io.out(progressLine(i + 1, specs.length, outcome, site));
@@ -197,27 +199,32 @@ function tasksFor(spec: AblationSpec | undefined, cells: readonly CellSpec[], ru
 }
 
 /**
- * Runs `tasks` until the first NEW failure. Tasks are handed out in order, so every
- * task before the first NEW one has run: which one is first does not depend on the
- * number of workers. `counted`: the runs up to and including it (all, if none).
+ * Runs `tasks` until the first NEW failure the unablated design does not share on the
+ * same plan (one it has too is a bug of the design itself, not the ablation caught:
+ * passed over). Tasks are handed out in order, so every task before the first NEW one
+ * has run: which one is first does not depend on the number of workers. `counted`:
+ * the runs up to and including it (all, if none).
  */
-async function sweepUntilNew(tasks: readonly Task[], workers: number, rootSeed: string, pool: WorkerPool | undefined): Promise<{ fresh: RunRecord | undefined; counted: RunRecord[]; seconds: number }> {
+async function sweepUntilNew(tasks: readonly Task[], workers: number, rootSeed: string, pool: WorkerPool | undefined): Promise<{ fresh: RunRecord | undefined; counted: RunRecord[]; seconds: number; baseOwn: number }> {
   const t = performance.now();
-  let foundNew = false;
-  const records = await runTasks(tasks, {
-    workers,
-    rootSeed,
-    pool,
-    onRecord: (r) => {
-      if (r.failure !== undefined && r.failure.finding === undefined) foundNew = true;
+  const { records, baseOwn } = await huntUntilNew(
+    tasks,
+    (slice) => {
+      let foundNew = false;
+      return runTasks(slice, {
+        workers,
+        rootSeed,
+        pool,
+        onRecord: (r) => {
+          if (r.failure !== undefined && r.failure.finding === undefined) foundNew = true;
+        },
+        shouldStop: () => foundNew,
+      });
     },
-    shouldStop: () => foundNew,
-  });
-  const position = new Map(tasks.map((task, j) => [`${task.cell.scenario}/${task.cell.personality}/${task.index}`, j]));
-  const posOf = (r: RunRecord): number => position.get(`${r.cell.scenario}/${r.cell.personality}/${r.index}`) ?? Number.MAX_SAFE_INTEGER;
-  const fresh = records.filter((r) => r.failure !== undefined && r.failure.finding === undefined).sort((a, b) => posOf(a) - posOf(b))[0];
-  const counted = (fresh === undefined ? records : records.filter((r) => posOf(r) <= posOf(fresh))).sort((a, b) => posOf(a) - posOf(b));
-  return { fresh, counted, seconds: (performance.now() - t) / 1000 };
+    (p) => ({ ...p, ablation: undefined }),
+  );
+  const fresh = records.find((r) => r.failure !== undefined && r.failure.finding === undefined && !baseOwn.has(runKey(r)));
+  return { fresh, counted: records, seconds: (performance.now() - t) / 1000, baseOwn: baseOwn.size };
 }
 
 function progressLine(n: number, total: number, x: AblationOutcome, site: FsyncSite | undefined): string {

@@ -9,7 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { shrinkFailure, type CellSpec, type FailureRecord, type RunRecord } from '../../scenarios/campaign.js';
-import { huntOutcome, huntTasks } from '../../scenarios/hunt.js';
+import { huntOutcome, huntTasks, huntUntilNew } from '../../scenarios/hunt.js';
 import { MUTANTS, type Mutant } from '../../scenarios/mutants.js';
 import { INVARIANTS } from '../../scenarios/oracles/invariants.js';
 import { describeCommand, type Command } from '../../scenarios/plan.js';
@@ -57,6 +57,8 @@ export interface MutantReport {
   readonly replay: string | undefined;
   /** known findings the hunt looked past (id → occurrences): what a missed mutant showed as */
   readonly knownSeen: Readonly<Record<string, number>>;
+  /** NEW failures the base design has too on the same plan (its own bugs, not the mutant caught): passed over */
+  readonly baseOwn: readonly { readonly cell: string; readonly code: string; readonly replay: string }[];
 }
 
 export interface MutantsSummary {
@@ -82,21 +84,28 @@ function pickMutants(ids: readonly string[] | undefined): Mutant[] {
 async function hunt(m: Mutant, o: { seed: string; runs: number; workers: number; shrinkRuns: number }): Promise<MutantReport> {
   const t0 = performance.now();
   const tasks = huntTasks(cellsOf(m.id), o.runs);
-  let caughtAt: number | undefined;
-  const records: RunRecord[] = await runTasks(
-    tasks.map((t): Task => ({ cell: t.cell, index: t.index, acknowledgeFindings: undefined })),
-    {
-      workers: o.workers,
-      rootSeed: o.seed,
-      onRecord: (r) => {
-        if (caughtAt === undefined && r.failure !== undefined && r.failure.finding === undefined) caughtAt = performance.now();
-      },
-      shouldStop: () => caughtAt !== undefined,
+  // A NEW failure the base design has too on the same plan is the base's own, not the mutant caught: the hunt goes on.
+  const { records, baseOwn } = await huntUntilNew(
+    tasks,
+    (slice) => {
+      let sawNew = false;
+      return runTasks(
+        slice.map((t): Task => ({ cell: t.cell, index: t.index, acknowledgeFindings: undefined })),
+        {
+          workers: o.workers,
+          rootSeed: o.seed,
+          onRecord: (r) => {
+            if (r.failure !== undefined && r.failure.finding === undefined) sawNew = true;
+          },
+          shouldStop: () => sawNew,
+        },
+      );
     },
+    (p) => ({ ...p, design: m.base }),
   );
-  const out = huntOutcome(tasks, records);
-  const seconds = ((caughtAt ?? performance.now()) - t0) / 1000;
-  const base = { id: m.id, label: m.label, base: m.base, explains: m.explains, runs: out.runs, runsBudget: tasks.length, seconds, knownSeen: out.knownSeen };
+  const seconds = (performance.now() - t0) / 1000;
+  const out = huntOutcome(tasks, records, baseOwn);
+  const base = { id: m.id, label: m.label, base: m.base, explains: m.explains, runs: out.runs, runsBudget: tasks.length, seconds, knownSeen: out.knownSeen, baseOwn: out.baseOwn.map((f) => ({ cell: f.cell, code: f.code, replay: f.replay })) };
   if (!out.caught || out.record === undefined || out.failure === undefined) {
     return { ...base, caught: false, cell: undefined, invariant: undefined, code: undefined, message: undefined, commands: undefined, shrunkCommands: undefined, steps: [], replay: undefined };
   }
@@ -133,7 +142,7 @@ export function renderMutantsHtml(s: MutantsSummary): string {
     .map((m) => {
       const status = m.caught ? '<span class="badge pass">NEW</span>' : '<span class="badge fail">MISSED</span>';
       const inv = m.invariant === undefined ? '' : `<b>${esc(m.invariant)}</b> ${esc(INVARIANTS[m.invariant as keyof typeof INVARIANTS] ?? '')}<br><code>${esc(m.code ?? '')}</code><br>${esc(m.message ?? '')}`;
-      const known = Object.entries(m.knownSeen).map(([k, v]) => `${k}×${v}`).join(' ') || '—';
+      const known = (Object.entries(m.knownSeen).map(([k, v]) => `${k}×${v}`).join(' ') || '—') + (m.baseOwn.length === 0 ? '' : `; NEW in ${m.base} too, passed over: ${m.baseOwn.map((b) => b.code).join(', ')}`);
       const steps = m.steps.length === 0 ? '' : `<ol>${m.steps.map((x) => `<li>${esc(x)}</li>`).join('')}</ol>`;
       const replay = m.replay === undefined ? '' : `<code class="replay">${esc(m.replay)}</code>`;
       return `<tr><td><b>${esc(m.id)}</b>${m.label === undefined ? '' : ` (${esc(m.label)})`}<br><span class="muted">${esc(m.explains)}</span></td><td>${status}</td><td class="num">${m.runs} / ${m.runsBudget}</td><td class="num">${m.seconds.toFixed(1)}</td><td>${inv}</td><td class="num">${m.shrunkCommands ?? '—'}${m.commands === undefined ? '' : ` <span class="muted">(of ${m.commands})</span>`}${steps}</td><td>${replay}</td><td>${esc(known)}</td></tr>`;
@@ -151,7 +160,7 @@ th { background: #f3f5f9; } td.num { text-align: right; white-space: nowrap; }
 .muted { color: #687285; font-size: 12px; } code.replay { font-size: 11px; word-break: break-all; } ol { margin: 4px 0 0 16px; padding: 0; font-size: 12px; }
 </style></head><body>
 <h1>crashsim mutants: ${v.caught} of ${s.mutants.length} caught as NEW${v.missed.length > 0 ? ` — missed: ${esc(v.missed.join(', '))}` : ''}</h1>
-<p class="muted">Each mutant runs through the default <code>crashsim run</code> cells (${esc(s.settings.cells.join(', '))}), at most ${s.settings.runsPerCell} runs per cell, index-major, root seed <code>${esc(s.settings.seed)}</code>, with the base design's known findings looked past; the first failure no known finding's evidence explains is NEW and is shrunk (at most ${s.settings.shrinkRunsMax} executions). A mutant that shows only as known findings is missed.</p>
+<p class="muted">Each mutant runs through the default <code>crashsim run</code> cells (${esc(s.settings.cells.join(', '))}), at most ${s.settings.runsPerCell} runs per cell, index-major, root seed <code>${esc(s.settings.seed)}</code>, with the base design's known findings looked past; the first failure no known finding's evidence explains, and that the base design does not break the same way on the same plan, is NEW and is shrunk (at most ${s.settings.shrinkRunsMax} executions). A mutant that shows only as known findings is missed.</p>
 <table><thead><tr><th>mutant (what it removes)</th><th>result</th><th class="num">runs to NEW</th><th class="num">seconds</th><th>first NEW failure</th><th class="num">shrunk commands</th><th>replay</th><th>known findings looked past</th></tr></thead>
 <tbody>
 ${rows}
@@ -159,6 +168,12 @@ ${rows}
 <p class="muted">crashsim ${esc(s.meta.crashsimVersion)} · node ${esc(s.meta.node)} · ${esc(s.meta.startedAt)} · ${(s.meta.elapsedMs / 1000).toFixed(1)} s on ${s.meta.workers} worker(s)</p>
 </body></html>
 `;
+}
+
+/** `; passed over 1 NEW failure the base design seed has too (I5/…)`: a bug of the base itself, not the mutant caught. */
+function baseOwnText(r: MutantReport): string {
+  if (r.baseOwn.length === 0) return '';
+  return `; passed over ${r.baseOwn.length} NEW failure(s) the base design ${r.base} has too on the same plan (${[...new Set(r.baseOwn.map((b) => b.code))].join(', ')})`;
 }
 
 export async function mutantsCommand(o: MutantsCommandOptions, io: Io): Promise<number> {
@@ -185,7 +200,7 @@ export async function mutantsCommand(o: MutantsCommandOptions, io: Io): Promise<
       throw e;
     }
     reports.push(r);
-    io.out(r.caught ? `${m.id}: NEW after ${r.runs} run(s), ${r.seconds.toFixed(1)} s: ${r.code} in ${r.cell}; shrunk to ${r.shrunkCommands} command(s)` : `${m.id}: MISSED in ${r.runs} runs (${r.seconds.toFixed(1)} s); known findings seen: ${JSON.stringify(r.knownSeen)}`);
+    io.out(r.caught ? `${m.id}: NEW after ${r.runs} run(s), ${r.seconds.toFixed(1)} s: ${r.code} in ${r.cell}; shrunk to ${r.shrunkCommands} command(s)${baseOwnText(r)}` : `${m.id}: MISSED in ${r.runs} runs (${r.seconds.toFixed(1)} s); known findings seen: ${JSON.stringify(r.knownSeen)}${baseOwnText(r)}`);
   }
   const missed = reports.filter((r) => !r.caught).map((r) => r.id);
   const summary: MutantsSummary = {

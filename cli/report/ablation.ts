@@ -34,6 +34,12 @@ export interface AblationReport {
   readonly meta: { readonly crashsimVersion: string; readonly node: string; readonly startedAt: string; readonly elapsedMs: number; readonly discoveryMs: number; readonly workers: number };
 }
 
+/** NEW failures the sweep passed over: the unablated design breaks the same way on the same plan, so they are not the ablation's. */
+function baseOwnText(x: AblationOutcome): string {
+  const n = x.baseOwnNew ?? 0;
+  return n === 0 ? '' : ` ${n} NEW failure(s) passed over: the design breaks the same way without the ablation (same plan, same code), so they are its own, not the ablation's.`;
+}
+
 function seenText(seen: Readonly<Record<string, number>>): string {
   const e = Object.entries(seen);
   return e.length === 0 ? 'none' : e.map(([k, n]) => `${k}×${n}`).join(' ');
@@ -139,13 +145,13 @@ export function renderAblationMarkdown(r: AblationReport): string {
     lines.push(`### ${i + 1}. ${x.spec.id}`, '', `${x.spec.what[0]?.toUpperCase() ?? ''}${x.spec.what.slice(1)}.`, '');
     const f = x.firstNew;
     if (f !== undefined) {
-      lines.push(`* **Caught** after ${x.runsToFirstNew} run(s): ${f.invariant} — ${mdCell(f.message)} (${f.cell}, run ${f.index}).`);
+      lines.push(`* **Caught** after ${x.runsToFirstNew} run(s): ${f.invariant} — ${mdCell(f.message)} (${f.cell}, run ${f.index}).${baseOwnText(x)}`);
       if (f.shrunk !== undefined && f.shrunk.message !== f.message) lines.push(`* Shrunk: ${mdCell(f.shrunk.message)}.`);
       if (f.explanation !== undefined) lines.push(`* **Why${whyOf(f)}:** ${mdCell(f.explanation)}.`);
       if (f.shrunk !== undefined) lines.push(`* Shrunk from ${f.commands} to ${f.shrunk.commands} command(s) (${f.shrunk.code}).`);
       lines.push(`* **Replay:** \`${replayOf(x) ?? ''}\``);
     } else {
-      lines.push(`* **Not caught** in ${x.runs} runs; known findings met: ${seenText(x.knownSeen)}${x.maskedAs.length > 0 ? ` — far more often than unablated: the ablation shows, but only as known ${x.maskedAs.join(', ')}` : ''}.`);
+      lines.push(`* **Not caught** in ${x.runs} runs; known findings met: ${seenText(x.knownSeen)}${x.maskedAs.length > 0 ? ` — far more often than unablated: the ablation shows, but only as known ${x.maskedAs.join(', ')}` : ''}.${baseOwnText(x)}`);
       for (const l of recheckLines(x)) lines.push(`* Elsewhere, ${mdCell(l).replace(/replay: (\S+)$/, 'replay: `$1`')}`);
       lines.push(x.note === undefined ? '* **Unexplained:** no note in scenarios/ablation-notes.ts.' : `* **${x.note.verdict === 'gap' ? 'A gap in the suite' : 'Superfluous here'}:** ${mdCell(x.note.text)}`);
     }

@@ -13,12 +13,13 @@
 import { describe, expect, test } from 'vitest';
 import { DEFAULT_PERSONALITY, DEFAULT_SCENARIOS } from '../../cli/options.js';
 import { DEFAULT_WORLD, planOf } from '../../scenarios/arbitraries.js';
-import { runOne, shrinkFailure, type CellSpec, type RunRecord } from '../../scenarios/campaign.js';
+import { runOne, shrinkFailure, type CellSpec, type FailureRecord, type RunRecord } from '../../scenarios/campaign.js';
 import { executePlan } from '../../scenarios/execute.js';
 import { explainFailure } from '../../scenarios/explain.js';
 import { findingIdsOf } from '../../scenarios/findings.js';
 import type { Command, Plan } from '../../scenarios/plan.js';
-import { huntOutcome, huntTasks } from '../../scenarios/hunt.js';
+import { decodeToken } from '../../scenarios/token.js';
+import { baseBreaksTheSame, huntOutcome, huntTasks } from '../../scenarios/hunt.js';
 import { MUTANTS } from '../../scenarios/mutants.js';
 
 const RUNS_PER_CELL = 12;
@@ -52,10 +53,12 @@ describe(`every catalogued mutant shows as NEW within ${RUNS_PER_CELL} runs per 
       }
       const out = huntOutcome(tasks, records);
       expect(out.caught, `${m.id} was not caught as NEW in ${tasks.length} runs; known findings seen: ${JSON.stringify(out.knownSeen)}`).toBe(true);
-      // The faithful design passes the run that caught the mutant (or shows only known findings there).
-      const r = out.record as RunRecord;
-      const { record: base } = await runOne({ ...r.cell, design: m.base }, r.index, ROOT_SEED);
-      expect(base.failure?.finding === undefined ? base.failure?.code : undefined, base.failure?.replay).toBeUndefined();
+      // The faithful design does not break that way on the very plan that caught the mutant.
+      const f = out.failure as FailureRecord;
+      expect(await baseBreaksTheSame(f, (p) => ({ ...p, design: m.base })), f.replay).toBe(false);
+      const t = decodeToken(f.token);
+      const base = await executePlan({ ...t.plan, design: m.base }, { acknowledgeFindings: t.acknowledged });
+      expect(base.violation?.known.length === 0 ? base.violation.code : undefined, `${m.base} on the plan that caught ${m.id}`).toBeUndefined();
     }, 60_000);
   }
 
