@@ -229,9 +229,10 @@ async function sweepUntilNew(tasks: readonly Task[], workers: number, rootSeed: 
 
 function progressLine(n: number, total: number, x: AblationOutcome, site: FsyncSite | undefined): string {
   const head = `[${n}/${total}] ${x.spec.id}${site !== undefined && site.fn !== '' ? ` (${site.fn})` : ''}:`;
-  if (x.firstNew !== undefined) return `${head} CAUGHT after ${x.runsToFirstNew ?? '?'} run(s) (${x.seconds.toFixed(1)} s): ${x.firstNew.code} in ${x.firstNew.cell}`;
+  const own = x.baseOwnNew > 0 ? `; passed over ${x.baseOwnNew} NEW failure(s) the unablated design has too` : '';
+  if (x.firstNew !== undefined) return `${head} CAUGHT after ${x.runsToFirstNew ?? '?'} run(s) (${x.seconds.toFixed(1)} s): ${x.firstNew.code} in ${x.firstNew.cell}${own}`;
   const elsewhere = x.rechecks.map((r) => `; on ${r.personality}: ${r.status === 'caught' ? `CAUGHT (${r.code ?? ''})` : `not caught in ${r.runs} runs`}`).join('');
-  return `${head} not caught in ${x.runs} runs (${x.seconds.toFixed(1)} s)${x.maskedAs.length > 0 ? `; shows only as known ${x.maskedAs.join(', ')}` : ''}${elsewhere}${x.note === undefined ? '; NO NOTE explains it' : `; ${x.note.verdict}`}`;
+  return `${head} not caught in ${x.runs} runs (${x.seconds.toFixed(1)} s)${own}${x.maskedAs.length > 0 ? `; shows only as known ${x.maskedAs.join(', ')}` : ''}${elsewhere}${x.note === undefined ? '; NO NOTE explains it' : `; ${x.note.verdict}`}`;
 }
 
 async function describeFirstNew(r: RunRecord, spec: AblationSpec, shrinkRuns: number): Promise<FirstNew> {
