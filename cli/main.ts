@@ -122,7 +122,7 @@ function buildProgram(io: Io, setCode: (code: number) => void, parseOnly = false
     .option('--force', 'replace the reports in an existing --out directory')
     .option('--no-progress', 'no progress bar or progress lines')
     .addHelpText('after', EXIT_HELP)
-    .action(async (opts: MatrixCommandOptions) => setCode(await matrixCommand(opts, io)));
+    .action(act(async (opts: MatrixCommandOptions) => setCode(await matrixCommand(opts, io))));
 
   program
     .command('merge')
@@ -165,7 +165,7 @@ function buildProgram(io: Io, setCode: (code: number) => void, parseOnly = false
     .addOption(new Option('--shrink-runs <n>', 'executions the shrink of each first NEW failure may spend (0: no shrinking)').argParser(intIn('--shrink-runs', 0, LIMITS.shrinkRunsMax)).default(150))
     .option('--out <dir>', 'report directory (default reports/mutants/<run-id>)')
     .addHelpText('after', `\nExit 0 when every mutant shows as NEW (caught); 1 when one shows only as known findings or not at all (missed).${EXIT_HELP}`)
-    .action(async (opts: MutantsCommandOptions) => setCode(await mutantsCommand(opts, io)));
+    .action(act(async (opts: MutantsCommandOptions) => setCode(await mutantsCommand(opts, io))));
 
   return program;
 }

@@ -419,8 +419,10 @@ async function search(ctx: SearchContext, run: CapturedRun, at: Capture, kept: R
   }
   // (5) the missing op is known, yet no pending op is the culprit: one an fsync made durable shortly
   // before the failing point can be (e.g. an A/B write fsynced while the CommitQC it names was still
-  // pending). It is the culprit when the latest crash point before it became durable, with every
-  // other op as in the failing image, lets recovery pass.
+  // pending). It is the culprit when, at the latest crash point before it became durable (with that
+  // point's history) and every other op as in the failing image, recovery breaks the same way with
+  // it kept and passes without it: it alone makes the difference (a point before the run's story —
+  // say, before the publication the violation is about — passes either way and names nothing).
   if (culprit === undefined && missing !== undefined) {
     const pendingAt = new Set(pending.map((o) => o.seq));
     const missingSeqs = new Set(missingAll.map((r) => r.seq));
@@ -434,7 +436,10 @@ async function search(ctx: SearchContext, run: CapturedRun, at: Capture, kept: R
         if (ctx.tried >= imagesMax) break durable;
         // `op` became durable between c and the next point: the failing image at c, without it.
         const keep = new Set(atC.filter((o) => o.seq !== op.seq && !missingSeqs.has(o.seq) && (!pendingAt.has(o.seq) || kept.has(o.seq))).map((o) => o.seq));
-        if (!keepAllowed(c.snapshot, keep)) continue;
+        const withOp = new Set([...keep, op.seq]);
+        if (!keepAllowed(c.snapshot, keep) || !keepAllowed(c.snapshot, withOp)) continue;
+        if ((await check(ctx, c, crashImageWith(c.snapshot, withOp), code)) !== 'same') continue;
+        if (ctx.tried >= imagesMax) break durable;
         if ((await check(ctx, c, crashImageWith(c.snapshot, keep), code)) === 'pass') {
           culprit = refOf(op, false);
           passingImage ??= `a crash ${at.index - c.index} primitive(s) earlier, before #${op.seq} was made durable`;

@@ -4,7 +4,7 @@
  * design's known findings looked past, exactly as a CI user runs it, until the
  * first run that breaks an invariant in a way no known finding's evidence
  * explains (NEW) — and that the base design does not break the same way on the
- * very same plan. A NEW failure the base design has too is the base design's own
+ * very same plan (or on its shrunk counterexample). A NEW failure the base design has too is the base design's own
  * (a bug no finding names yet), not the change being caught: it is counted
  * apart and the hunt goes on. A mutant that only ever shows as a known finding
  * is missed.
@@ -79,12 +79,26 @@ export async function baseBreaksTheSame(failure: FailureRecord, toBase: (p: Plan
 }
 
 /**
- * Runs `tasks` (through `run`, which may stop at the first NEW failure and may run
- * ahead) until the first NEW failure the base design does not share. Returns the
- * records up to and including it (all, if there is none) and the run keys of the
- * NEW failures the base design shares.
+ * The check a hunt makes of each NEW failure: is it the base design's own? Yes when the
+ * base breaks the same way on the failing run's plan, or — shrinking can strip the
+ * timing a change only shifted — on its shrunk counterexample (same code).
  */
-export async function huntUntilNew<T extends HuntTask>(tasks: readonly T[], run: (slice: readonly T[]) => Promise<RunRecord[]>, toBase: (p: Plan) => Plan): Promise<{ records: RunRecord[]; baseOwn: Set<string> }> {
+export function baseOwnCheck(toBase: (p: Plan) => Plan, shrink?: (r: RunRecord) => Promise<FailureRecord | undefined>): (r: RunRecord) => Promise<boolean> {
+  return async (r) => {
+    const f = r.failure as FailureRecord;
+    if (await baseBreaksTheSame(f, toBase)) return true;
+    const s = shrink === undefined ? undefined : await shrink(r);
+    return s !== undefined && s.finding === undefined && s.code === f.code && (await baseBreaksTheSame(s, toBase));
+  };
+}
+
+/**
+ * Runs `tasks` (through `run`, which may stop at the first NEW failure and may run
+ * ahead) until the first NEW failure `isBaseOwn` does not claim for the base design.
+ * Returns the records up to and including it (all, if there is none) and the run
+ * keys of the NEW failures the base design shares.
+ */
+export async function huntUntilNew<T extends HuntTask>(tasks: readonly T[], run: (slice: readonly T[]) => Promise<RunRecord[]>, isBaseOwn: (r: RunRecord) => Promise<boolean>): Promise<{ records: RunRecord[]; baseOwn: Set<string> }> {
   const pos = new Map(tasks.map((t, i) => [runKey(t), i]));
   const at = (r: RunRecord): number => pos.get(runKey(r)) ?? Number.MAX_SAFE_INTEGER;
   const records: RunRecord[] = [];
@@ -95,7 +109,7 @@ export async function huntUntilNew<T extends HuntTask>(tasks: readonly T[], run:
     const first = got.find(isNew);
     if (first === undefined) return { records: [...records, ...got], baseOwn };
     records.push(...got.filter((r) => at(r) <= at(first)));
-    if (!(await baseBreaksTheSame(first.failure as FailureRecord, toBase))) return { records, baseOwn };
+    if (!(await isBaseOwn(first))) return { records, baseOwn };
     baseOwn.add(runKey(first));
     from = at(first) + 1;
   }

@@ -13,10 +13,10 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { ablationsOf, discoverFsyncSites, maskingFindings, type AblationOutcome, type AblationSpec, type FirstNew, type FsyncSite, type Recheck } from '../../scenarios/ablation.js';
 import { noteFor } from '../../scenarios/ablation-notes.js';
-import { shrinkFailure, type CellSpec, type RunRecord } from '../../scenarios/campaign.js';
+import { shrinkFailure, type CellSpec, type FailureRecord, type RunRecord } from '../../scenarios/campaign.js';
 import { getDesign } from '../../scenarios/designs.js';
 import { explainFailure, type Explanation } from '../../scenarios/explain.js';
-import { huntUntilNew, runKey } from '../../scenarios/hunt.js';
+import { baseOwnCheck, huntUntilNew, runKey } from '../../scenarios/hunt.js';
 import { decodeToken } from '../../scenarios/token.js';
 import type { Personality } from '../../sim/vfs/model.js';
 import { writeFileAtomic } from '../atomic.js';
@@ -131,11 +131,18 @@ export async function ablateCommand(o: AblateCommandOptions, io: Io): Promise<nu
   // 3. Each ablation until its first NEW failure, or through the whole budget.
   const outcomes: AblationOutcome[] = [];
   for (const [i, spec] of specs.entries()) {
-    const sw = await sweepUntilNew(tasksOf(spec), workers, seed, pool);
+    // One shrink per NEW failure: it decides whether the failure is the design's own, then is shown.
+    const shrunk = new Map<string, FailureRecord | undefined>();
+    const shrink = async (r: RunRecord): Promise<FailureRecord | undefined> => {
+      if (shrinkRuns === 0) return undefined;
+      if (!shrunk.has(runKey(r))) shrunk.set(runKey(r), await shrinkFailure(r, { world: { ablation: spec.ablation }, shrinkRunsMax: shrinkRuns }));
+      return shrunk.get(runKey(r));
+    };
+    const sw = await sweepUntilNew(tasksOf(spec), workers, seed, pool, shrink);
     const site = spec.ablation.kind === 'fsync' ? sites.find((s) => s.id === (spec.ablation as { site: string }).site) : undefined;
     const knownSeen = knownOf(sw.counted);
     let firstNew: FirstNew | undefined;
-    if (sw.fresh !== undefined) firstNew = await describeFirstNew(sw.fresh, spec, shrinkRuns);
+    if (sw.fresh !== undefined) firstNew = await describeFirstNew(sw.fresh, await shrink(sw.fresh));
     // Not caught on the suite's disk: is the barrier needed on another one?
     const rechecks: Recheck[] = [];
     if (sw.fresh === undefined) {
@@ -205,7 +212,7 @@ function tasksFor(spec: AblationSpec | undefined, cells: readonly CellSpec[], ru
  * has run: which one is first does not depend on the number of workers. `counted`:
  * the runs up to and including it (all, if none).
  */
-async function sweepUntilNew(tasks: readonly Task[], workers: number, rootSeed: string, pool: WorkerPool | undefined): Promise<{ fresh: RunRecord | undefined; counted: RunRecord[]; seconds: number; baseOwn: number }> {
+async function sweepUntilNew(tasks: readonly Task[], workers: number, rootSeed: string, pool: WorkerPool | undefined, shrink?: (r: RunRecord) => Promise<FailureRecord | undefined>): Promise<{ fresh: RunRecord | undefined; counted: RunRecord[]; seconds: number; baseOwn: number }> {
   const t = performance.now();
   const { records, baseOwn } = await huntUntilNew(
     tasks,
@@ -221,7 +228,7 @@ async function sweepUntilNew(tasks: readonly Task[], workers: number, rootSeed: 
         shouldStop: () => foundNew,
       });
     },
-    (p) => ({ ...p, ablation: undefined }),
+    baseOwnCheck((p) => ({ ...p, ablation: undefined }), shrink),
   );
   const fresh = records.find((r) => r.failure !== undefined && r.failure.finding === undefined && !baseOwn.has(runKey(r)));
   return { fresh, counted: records, seconds: (performance.now() - t) / 1000, baseOwn: baseOwn.size };
@@ -235,10 +242,9 @@ function progressLine(n: number, total: number, x: AblationOutcome, site: FsyncS
   return `${head} not caught in ${x.runs} runs (${x.seconds.toFixed(1)} s)${own}${x.maskedAs.length > 0 ? `; shows only as known ${x.maskedAs.join(', ')}` : ''}${elsewhere}${x.note === undefined ? '; NO NOTE explains it' : `; ${x.note.verdict}`}`;
 }
 
-async function describeFirstNew(r: RunRecord, spec: AblationSpec, shrinkRuns: number): Promise<FirstNew> {
+async function describeFirstNew(r: RunRecord, shrunk: FailureRecord | undefined): Promise<FirstNew> {
   const f = r.failure;
   if (f === undefined) throw new Error('describeFirstNew: the record has no failure');
-  const shrunk = shrinkRuns > 0 ? await shrinkFailure(r, { world: { ablation: spec.ablation }, shrinkRunsMax: shrinkRuns }) : undefined;
   const shown = shrunk !== undefined && shrunk.token !== f.token ? shrunk : undefined;
   // The explanation of the run the replay command shows; when shrinking dropped what put the
   // operations the wrong way round (the same invariant, broken more mildly), the original run's.

@@ -9,7 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { shrinkFailure, type CellSpec, type FailureRecord, type RunRecord } from '../../scenarios/campaign.js';
-import { huntOutcome, huntTasks, huntUntilNew } from '../../scenarios/hunt.js';
+import { baseOwnCheck, huntOutcome, huntTasks, huntUntilNew, runKey } from '../../scenarios/hunt.js';
 import { MUTANTS, type Mutant } from '../../scenarios/mutants.js';
 import { INVARIANTS } from '../../scenarios/oracles/invariants.js';
 import { describeCommand, type Command } from '../../scenarios/plan.js';
@@ -84,6 +84,13 @@ function pickMutants(ids: readonly string[] | undefined): Mutant[] {
 async function hunt(m: Mutant, o: { seed: string; runs: number; workers: number; shrinkRuns: number }): Promise<MutantReport> {
   const t0 = performance.now();
   const tasks = huntTasks(cellsOf(m.id), o.runs);
+  // One shrink per NEW failure: it decides whether the failure is the base's own, then is shown.
+  const shrunk = new Map<string, FailureRecord | undefined>();
+  const shrink = async (r: RunRecord): Promise<FailureRecord | undefined> => {
+    if (o.shrinkRuns === 0) return undefined;
+    if (!shrunk.has(runKey(r))) shrunk.set(runKey(r), await shrinkFailure(r, { shrinkRunsMax: o.shrinkRuns }));
+    return shrunk.get(runKey(r));
+  };
   // A NEW failure the base design has too on the same plan is the base's own, not the mutant caught: the hunt goes on.
   const { records, baseOwn } = await huntUntilNew(
     tasks,
@@ -101,7 +108,7 @@ async function hunt(m: Mutant, o: { seed: string; runs: number; workers: number;
         },
       );
     },
-    (p) => ({ ...p, design: m.base }),
+    baseOwnCheck((p) => ({ ...p, design: m.base }), shrink),
   );
   const seconds = (performance.now() - t0) / 1000;
   const out = huntOutcome(tasks, records, baseOwn);
@@ -111,7 +118,7 @@ async function hunt(m: Mutant, o: { seed: string; runs: number; workers: number;
   }
   let best: FailureRecord = out.failure;
   if (o.shrinkRuns > 0) {
-    const s = await shrinkFailure(out.record, { shrinkRunsMax: o.shrinkRuns });
+    const s = await shrink(out.record);
     // Keep the shrunk run only if it is still NEW (a shrink may land on a known finding's code path).
     if (s !== undefined && s.finding === undefined) best = s;
   }

@@ -61,7 +61,7 @@ describe('every crashsim command shown in the documentation parses with the curr
 });
 
 describe('README documents every option', () => {
-  it.each(['run', 'replay', 'explore', 'merge', 'ablate'])('of crashsim %s (from its --help)', async (command) => {
+  it.each(['run', 'replay', 'explore', 'merge', 'ablate', 'mutants'])('of crashsim %s (from its --help)', async (command) => {
     const help = (await runInProcess([command, '--help'])).stdout;
     const options = [...new Set([...help.matchAll(/^\s+(?:-[A-Za-z], )?(--[a-z][a-z-]*)/gm)].map((m) => m[1] as string))].filter((o) => o !== '--help');
     expect(options.length).toBeGreaterThan(0);

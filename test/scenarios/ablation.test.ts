@@ -112,6 +112,12 @@ describe('explanations name the pair of operations', () => {
     expect(text).toMatch(/with the A\/B write first, recovery keeps the voted block$/);
   });
 
+  test('F1: only the missing write is named, no op from before the publication the violation is about', async () => {
+    const text = await explainFinding('F1');
+    expect(text).toMatch(/: the write of commitqcs\/0\.pb \(CommitQCPersister\.persistCommitQC, src\/persist\/commitqcs\.ts:\d+\) had not been issued at the power loss; with it on disk, recovery keeps the published CommitQC$/);
+    expect(text).not.toMatch(/reached disk before/);
+  });
+
   test('F6: the A/B write of the fast-forward AppQC reached disk before the unlink of the old CommitQC file', async () => {
     const text = await explainFinding('F6');
     expect(text).toMatch(/^the A\/B write of the AppQC to avail_inner_[ab]\.pb \(FileABPersister\.persist, src\/persist\/ab\.ts:\d+\) reached disk before the unlink of commitqcs\/0\.pb \(CommitQCPersister\.deleteBefore, src\/persist\/commitqcs\.ts:\d+\)/);

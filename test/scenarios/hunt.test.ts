@@ -5,9 +5,10 @@
  * on — otherwise any open bug of the base would "catch" every mutant and ablation.
  */
 import { describe, expect, test } from 'vitest';
-import { runOne, type CellSpec, type RunRecord } from '../../scenarios/campaign.js';
+import { runOne, type CellSpec, type FailureRecord, type RunRecord } from '../../scenarios/campaign.js';
+import type { Plan } from '../../scenarios/plan.js';
 import { registerDesign } from '../../scenarios/designs.js';
-import { huntOutcome, huntTasks, huntUntilNew, type HuntTask } from '../../scenarios/hunt.js';
+import { baseOwnCheck, huntOutcome, huntTasks, huntUntilNew, type HuntTask } from '../../scenarios/hunt.js';
 import { PROBES, registerProbes } from '../support/probe-designs.js';
 
 registerProbes();
@@ -31,7 +32,7 @@ const cellsOf = (design: string): CellSpec[] => ['crash-restart', 'model'].map((
 describe('a hunt counts only NEW failures its base design does not share', () => {
   test('a copy of a buggy design is never caught: each of its NEW failures is passed over as the base\'s own', async () => {
     const tasks = huntTasks(cellsOf(COPY), 2);
-    const { records, baseOwn } = await huntUntilNew(tasks, serial, (p) => ({ ...p, design: BASE }));
+    const { records, baseOwn } = await huntUntilNew(tasks, serial, baseOwnCheck((p) => ({ ...p, design: BASE })));
     expect(records).toHaveLength(tasks.length);
     expect(baseOwn.size).toBeGreaterThan(0);
     const out = huntOutcome(tasks, records, baseOwn);
@@ -41,11 +42,25 @@ describe('a hunt counts only NEW failures its base design does not share', () =>
 
   test('the same runs judged against a base without that bug: caught at the first NEW failure', async () => {
     const tasks = huntTasks(cellsOf(COPY), 2);
-    const { records, baseOwn } = await huntUntilNew(tasks, serial, (p) => ({ ...p, design: 'seed' }));
+    const { records, baseOwn } = await huntUntilNew(tasks, serial, baseOwnCheck((p) => ({ ...p, design: 'seed' })));
     expect(baseOwn.size).toBe(0);
     const out = huntOutcome(tasks, records, baseOwn);
     expect(out.caught).toBe(true);
     expect(out.runs).toBe(records.length);
     expect(out.failure?.code).toBe('I3/voted-block-lost-by-crash');
+  }, 60_000);
+});
+
+describe('the base-own check consults the shrunk counterexample', () => {
+  test('a failure the base shares only on its shrunk counterexample (same code) is the base\'s own', async () => {
+    const steady = (design: string): CellSpec => ({ scenario: 'steady', design, personality: 'ext4', faults: 'off' });
+    const { record: r } = await runOne(steady('seed~vote-before-write'), 0, 'hunt');
+    const { record: other } = await runOne(steady('seed~block-no-fsync'), 0, 'hunt');
+    expect([r.failure?.code, other.failure?.code]).toEqual(['I3/vote-not-durable', 'I3/vote-not-durable']);
+    // The "base" of the first plan is seed (it passes); the stand-in shrunk plan keeps its own design (it breaks).
+    const toBase = (p: Plan): Plan => (p.design === 'seed~vote-before-write' ? { ...p, design: 'seed' } : p);
+    expect(await baseOwnCheck(toBase)(r)).toBe(false);
+    expect(await baseOwnCheck(toBase, async () => other.failure)(r)).toBe(true);
+    expect(await baseOwnCheck(toBase, async () => ({ ...(other.failure as FailureRecord), code: 'I2/published-by-persist' }))(r)).toBe(false);
   }, 60_000);
 });
