@@ -98,7 +98,7 @@ export function baseOwnCheck(toBase: (p: Plan) => Plan, shrink?: (r: RunRecord) 
  * Returns the records up to and including it (all, if there is none) and the run
  * keys of the NEW failures the base design shares.
  */
-export async function huntUntilNew<T extends HuntTask>(tasks: readonly T[], run: (slice: readonly T[]) => Promise<RunRecord[]>, isBaseOwn: (r: RunRecord) => Promise<boolean>): Promise<{ records: RunRecord[]; baseOwn: Set<string> }> {
+export async function huntUntilNew<T extends HuntTask>(tasks: readonly T[], run: (slice: readonly T[]) => Promise<RunRecord[]>, isBaseOwn: (r: RunRecord) => Promise<boolean>): Promise<{ records: RunRecord[]; baseOwn: Set<string>; foundAtMs: number | undefined }> {
   const pos = new Map(tasks.map((t, i) => [runKey(t), i]));
   const at = (r: RunRecord): number => pos.get(runKey(r)) ?? Number.MAX_SAFE_INTEGER;
   const records: RunRecord[] = [];
@@ -106,12 +106,14 @@ export async function huntUntilNew<T extends HuntTask>(tasks: readonly T[], run:
   let from = 0;
   while (from < tasks.length) {
     const got = (await run(tasks.slice(from))).sort((a, b) => at(a) - at(b));
+    // When the NEW failure that counts came in (its check, e.g. a shrink, is not part of the hunt's time).
+    const foundAtMs = performance.now();
     const first = got.find(isNew);
-    if (first === undefined) return { records: [...records, ...got], baseOwn };
+    if (first === undefined) return { records: [...records, ...got], baseOwn, foundAtMs: undefined };
     records.push(...got.filter((r) => at(r) <= at(first)));
-    if (!(await isBaseOwn(first))) return { records, baseOwn };
+    if (!(await isBaseOwn(first))) return { records, baseOwn, foundAtMs };
     baseOwn.add(runKey(first));
     from = at(first) + 1;
   }
-  return { records, baseOwn };
+  return { records, baseOwn, foundAtMs: undefined };
 }

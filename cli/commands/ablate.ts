@@ -214,7 +214,7 @@ function tasksFor(spec: AblationSpec | undefined, cells: readonly CellSpec[], ru
  */
 async function sweepUntilNew(tasks: readonly Task[], workers: number, rootSeed: string, pool: WorkerPool | undefined, shrink?: (r: RunRecord) => Promise<FailureRecord | undefined>): Promise<{ fresh: RunRecord | undefined; counted: RunRecord[]; seconds: number; baseOwn: number }> {
   const t = performance.now();
-  const { records, baseOwn } = await huntUntilNew(
+  const { records, baseOwn, foundAtMs } = await huntUntilNew(
     tasks,
     (slice) => {
       let foundNew = false;
@@ -231,7 +231,7 @@ async function sweepUntilNew(tasks: readonly Task[], workers: number, rootSeed: 
     baseOwnCheck((p) => ({ ...p, ablation: undefined }), shrink),
   );
   const fresh = records.find((r) => r.failure !== undefined && r.failure.finding === undefined && !baseOwn.has(runKey(r)));
-  return { fresh, counted: records, seconds: (performance.now() - t) / 1000, baseOwn: baseOwn.size };
+  return { fresh, counted: records, seconds: ((foundAtMs ?? performance.now()) - t) / 1000, baseOwn: baseOwn.size };
 }
 
 function progressLine(n: number, total: number, x: AblationOutcome, site: FsyncSite | undefined): string {

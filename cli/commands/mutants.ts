@@ -92,7 +92,7 @@ async function hunt(m: Mutant, o: { seed: string; runs: number; workers: number;
     return shrunk.get(runKey(r));
   };
   // A NEW failure the base design has too on the same plan is the base's own, not the mutant caught: the hunt goes on.
-  const { records, baseOwn } = await huntUntilNew(
+  const { records, baseOwn, foundAtMs } = await huntUntilNew(
     tasks,
     (slice) => {
       let sawNew = false;
@@ -110,7 +110,7 @@ async function hunt(m: Mutant, o: { seed: string; runs: number; workers: number;
     },
     baseOwnCheck((p) => ({ ...p, design: m.base }), shrink),
   );
-  const seconds = (performance.now() - t0) / 1000;
+  const seconds = ((foundAtMs ?? performance.now()) - t0) / 1000;
   const out = huntOutcome(tasks, records, baseOwn);
   const base = { id: m.id, label: m.label, base: m.base, explains: m.explains, runs: out.runs, runsBudget: tasks.length, seconds, knownSeen: out.knownSeen, baseOwn: out.baseOwn.map((f) => ({ cell: f.cell, code: f.code, replay: f.replay })) };
   if (!out.caught || out.record === undefined || out.failure === undefined) {
