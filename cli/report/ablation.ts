@@ -53,7 +53,8 @@ function verdictText(x: AblationOutcome): string {
 function howText(x: AblationOutcome): string {
   const f = x.firstNew;
   if (f !== undefined) return `${f.code} in ${f.cell}, run ${f.index}`;
-  const base = x.maskedAs.length > 0 ? `shows only as known ${x.maskedAs.join(', ')}` : 'no invariant broke beyond the known findings';
+  const own = (x.baseOwnNew ?? 0) > 0 ? ` and ${x.baseOwnNew} NEW failure(s) the design has without the ablation too` : '';
+  const base = x.maskedAs.length > 0 ? `shows only as known ${x.maskedAs.join(', ')}${own}` : `no invariant broke beyond the known findings${own}`;
   return base + x.rechecks.map((r) => `; on ${r.personality}: ${r.status === 'caught' ? `caught (${r.code ?? ''})` : `not caught either (${r.runs} runs)`}`).join('');
 }
 
