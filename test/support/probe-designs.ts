@@ -6,7 +6,7 @@
  * when this module is imported, never offered by the CLI.
  */
 import { registerDesign } from '../../scenarios/designs.js';
-import { decodeWrapper, encodeWrapper } from '../../src/codec/index.js';
+import { decodeCommitQC, decodeWrapper, encodeCommitQC, encodeWrapper } from '../../src/codec/index.js';
 import { markCommitQCsPersisted } from '../../src/avail/core.js';
 import { cursorOf } from '../../src/avail/inner.js';
 import type { PersistBatch } from '../../src/avail/observer.js';
@@ -73,6 +73,17 @@ export const PROBES = {
   'seed~probe-forget-last-commitqc': { ...seedDesign, loadPersistedState: editedLoad((l) => ({ ...l, commitQCs: l.commitQCs.slice(0, -1) })) },
   /** block files are written complete and fsynced, minus their last 3 bytes (no crash, no failed write): the restart cannot decode them */
   'seed~probe-short-block-files': { ...seedDesign, fileWrite: { ...seedDesign.fileWrite, blocks: (env, ctx, path, data) => writeAndSync(env, ctx, path, data.subarray(0, Math.max(0, data.length - 3))) } },
+  /** CommitQC files are written whole and fsynced with their last signature left out (no tear, no corrupt read): the restart restores an under-quorum CommitQC */
+  'seed~probe-commitqc-minus-sig': {
+    ...seedDesign,
+    fileWrite: {
+      ...seedDesign.fileWrite,
+      commitQCs: (env, ctx, path, data) => {
+        const d = decodeCommitQC(data);
+        return writeAndSync(env, ctx, path, d.kind === 'value' ? encodeCommitQC({ ...d.value, sigs: d.value.sigs.slice(0, -1) }) : data);
+      },
+    },
+  },
   /** the A/B file is written without fsync (no failed fsync, no process restart): a power loss undoes an A/B write the node took as done */
   'seed~probe-ab-no-fsync': { ...seedDesign, abPersister: { ...seedDesign.abPersister, write: writeWithoutSync } },
   /** the A/B file gets every byte inverted, written whole and fsynced: no slot parses */
