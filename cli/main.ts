@@ -23,7 +23,7 @@ import { replayCommand } from './commands/replay.js';
 import { EXPLAINED_FAILURES_MAX, runCommand, type RunCommandOptions } from './commands/run.js';
 import { DEFAULT_CORPUS_DIR } from './corpus.js';
 import { EXIT, oneLine, UsageError } from './errors.js';
-import { DEFAULT_PERSONALITY, DEFAULT_RUNS_PER_CELL, DEFAULT_SCENARIOS, intIn, LIMITS, parseDesigns, parseFaultModes, parseOne, parsePersonalities, parsePersonality, parseScenarios, parseSeed, parseShard, secondsIn, TORN_MODES } from './options.js';
+import { DEFAULT_DESIGNS, DEFAULT_PERSONALITY, DEFAULT_RUNS_PER_CELL, DEFAULT_SCENARIOS, intIn, LIMITS, RUN_DEFAULT_RUNS_PER_CELL, parseDesigns, parseFaultModes, parseOne, parsePersonalities, parsePersonality, parseScenarios, parseSeed, parseShard, secondsIn, TORN_MODES } from './options.js';
 import { processIo, type Io } from './output.js';
 import { CRASHSIM_VERSION } from './version.js';
 
@@ -63,10 +63,10 @@ function buildProgram(io: Io, setCode: (code: number) => void, parseOnly = false
     .description('seed sweep over scenario × design × personality × fault mode; reports in reports/runs/<run-id>/ (or --out)')
     .option('--seed <seed>', 'root seed (default: a fresh random one, printed first as SEED=…)', parseSeed)
     .option('--scenario <ids>', `comma-separated named scenarios, "default" or "all" (default: ${DEFAULT_SCENARIOS.join(',')}); known: ${NAMED_SCENARIOS.map((s) => s.id).join(', ')}`, parseScenarios)
-    .option('--design <ids>', `comma-separated designs (default: seed); known: ${designIds().join(', ')}`, parseDesigns)
+    .option('--design <ids>', `comma-separated designs (default: ${DEFAULT_DESIGNS.join(',')}); known: ${designIds().join(', ')}`, parseDesigns)
     .option('--personality <names>', `comma-separated disk personalities or "all" (default: ${DEFAULT_PERSONALITY}); known: ${PERSONALITY_NAMES.join(', ')}`, parsePersonalities)
     .option('--faults <modes>', 'fault profile: off (default), swarm (random per-seed fault profiles), or off,swarm', parseFaultModes)
-    .option('--runs <n>', `runs (seeds) per cell (default ${DEFAULT_RUNS_PER_CELL})`, intIn('--runs', 1, LIMITS.runsPerCellMax))
+    .option('--runs <n>', `runs (seeds) per cell (default ${RUN_DEFAULT_RUNS_PER_CELL})`, intIn('--runs', 1, LIMITS.runsPerCellMax))
     .option('--time-budget <seconds>', 'stop handing out runs after this many seconds (the summary says it is incomplete)', secondsIn('--time-budget', LIMITS.timeBudgetSecondsMax))
     .option('--workers <n>', 'worker threads running whole simulations (results identical to serial)', intIn('--workers', 1, LIMITS.workersMax), 1)
     .option('--shard <k/n>', 'run only shard k of n (runs with index ≡ k−1 mod n), for CI jobs; merge with crashsim merge', parseShard)
@@ -160,7 +160,7 @@ function buildProgram(io: Io, setCode: (code: number) => void, parseOnly = false
     .description('run every catalogued mutant through the default run cells (known findings looked past) until its first NEW failure; reports in reports/mutants/<run-id>/ (or --out)')
     .option('--seed <seed>', 'root seed (default: a fresh random one, printed first as SEED=…)', parseSeed)
     .option('--mutant <ids>', `comma-separated mutants (ids or labels such as M1; default: all); known: ${MUTANTS.map((m) => m.id).join(', ')}`, (v: string) => v.split(',').map((x) => x.trim()).filter((x) => x !== ''))
-    .option('--runs <n>', `at most this many runs per cell and mutant (default ${DEFAULT_RUNS_PER_CELL}, as crashsim run)`, intIn('--runs', 1, LIMITS.runsPerCellMax))
+    .option('--runs <n>', `at most this many runs per cell and mutant (default ${DEFAULT_RUNS_PER_CELL})`, intIn('--runs', 1, LIMITS.runsPerCellMax))
     .option('--workers <n>', 'worker threads running whole simulations', intIn('--workers', 1, LIMITS.workersMax), 1)
     .addOption(new Option('--shrink-runs <n>', 'executions the shrink of each first NEW failure may spend (0: no shrinking)').argParser(intIn('--shrink-runs', 0, LIMITS.shrinkRunsMax)).default(150))
     .option('--out <dir>', 'report directory (default reports/mutants/<run-id>)')

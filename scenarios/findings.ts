@@ -12,7 +12,7 @@
  */
 import type { AvailState } from '../src/avail/state.js';
 import { laneRangeOf, toHex, type CommitQC, type LaneId } from '../src/types.js';
-import { blockHeaderHash, decodeAppQC, decodeWrapper } from '../src/codec/index.js';
+import { blockHeaderHash, decodeAppQC, decodePruneAnchor, decodeWrapper } from '../src/codec/index.js';
 import { blockFileName } from '../src/persist/names.js';
 import type { DiskImage, LogEntry } from '../sim/vfs/model.js';
 import type { Personality } from '../sim/vfs/model.js';
@@ -53,9 +53,18 @@ export interface Finding {
   readonly needs: string;
   readonly title: string;
   /** where a campaign finds it: the cell and how many runs it may take (test/crash/findings.test.ts) */
-  readonly foundIn: { readonly scenario: string; readonly personality: Personality; readonly faults: 'off' | 'swarm'; readonly runsMax: number };
+  readonly foundIn: {
+    readonly scenario: string;
+    readonly personality: Personality;
+    readonly faults: 'off' | 'swarm';
+    readonly runsMax: number;
+    /** root seed of the search, when not FINDINGS_ROOT_SEED (a rare tear the default seed's runs do not reach) */
+    readonly rootSeed?: string;
+  };
   /** the evidence sentence when the violation shows this finding's mechanism, else undefined */
   evidence(e: EvidenceInput): string | undefined;
+  /** a finding of another design with the same mechanism (merged's MF3 is seed's F3) */
+  readonly sameAs?: string | undefined;
 }
 
 const ALL: readonly Personality[] = ['ext4', 'ext4-weak', 'strict-posix', 'ordered'];
@@ -361,6 +370,11 @@ function abOverwrittenAfterPageCacheSlot(e: EvidenceInput, failedFsync: boolean)
   return undefined;
 }
 
+/** Whether an A/B payload decodes as the design's message (seed: AppQC; merged: prune anchor). */
+function payloadDecodes(e: EvidenceInput, data: Uint8Array): boolean {
+  return (e.abPayload === 'anchor' ? decodePruneAnchor(data) : decodeAppQC(data)).kind === 'value';
+}
+
 /** The slot file of an A/B load failure and what the start disk holds there. */
 function abSlots(e: EvidenceInput): { readonly name: string; readonly path: string; readonly bytes: Uint8Array | undefined }[] {
   const disk = e.forensics.restartOf(e.incarnation)?.disk;
@@ -488,7 +502,7 @@ function trustVerb(e: EvidenceInput): string {
 // ---------------------------------------------------------------------------
 // The findings of design seed
 
-export const FINDINGS: readonly Finding[] = [
+const SEED_FINDINGS: readonly Finding[] = [
   {
     id: 'F1',
     design: 'seed',
@@ -708,11 +722,11 @@ export const FINDINGS: readonly Finding[] = [
       const winner = slots.find((s) => s.path === torn.path);
       if (winner?.bytes === undefined) return undefined;
       const w = decodeWrapper(winner.bytes);
-      if ('error' in w || w.ok.data === undefined || decodeAppQC(w.ok.data).kind === 'value') return undefined;
+      if ('error' in w || w.ok.data === undefined || payloadDecodes(e, w.ok.data)) return undefined;
       const other = slots.find((s) => s !== winner) as (typeof slots)[number];
       const ow = other.bytes === undefined || other.bytes.length === 0 ? undefined : decodeWrapper(other.bytes);
       const otherText = ow === undefined ? `${other.name} is empty: this was the first A/B write, there is no older valid slot` : 'error' in ow ? `${other.name} is corrupt too` : `${other.name} holds the valid seq ${ow.ok.seq}, which the loader does not fall back to`;
-      return `the power loss tore the A/B write of ${winner.name} (seq ${w.ok.seq}) at byte ${torn.cutAtBytes - torn.offsetBytes} of ${torn.lenBytes} with a ${torn.fill} tail: the wrapper's seq and length survive and parse, its AppQC payload does not; ${otherText}`;
+      return `the power loss tore the A/B write of ${winner.name} (seq ${w.ok.seq}) at byte ${torn.cutAtBytes - torn.offsetBytes} of ${torn.lenBytes} with a ${torn.fill} tail: the wrapper's seq and length survive and parse, its ${e.abPayload === 'anchor' ? 'prune anchor' : 'AppQC'} payload does not; ${otherText}`;
     },
   },
   {
@@ -848,6 +862,235 @@ export const FINDINGS: readonly Finding[] = [
     },
   },
 ];
+
+// ---------------------------------------------------------------------------
+// The findings of design merged
+//
+// Merged shares most of its file handling with seed, so most of its findings
+// are seed's mechanisms, recognised by the same evidence rules: MF<n> is seed's
+// F<n> as it shows in merged (with the extra ways merged's code lets it show).
+// A mechanism only merged has would take an id from F30–F49 (none so far). Seed's F1, F2, F6, F7,
+// F9, F12, F13 and F15 do not occur in merged (reports/findings.md, "Seed
+// findings in design merged"; test/crash/findings-across-designs.test.ts).
+
+const seedFinding = (id: string): Finding => SEED_FINDINGS.find((f) => f.id === id) as Finding;
+
+/** Seed's finding `id` as a finding of design merged: same mechanism and evidence, merged's cell and extra codes. */
+function inMerged(id: string, o: Partial<Omit<Finding, 'id' | 'design'>>): Finding {
+  const f = seedFinding(id);
+  return { ...f, ...o, id: `M${id}`, design: 'merged', sameAs: id };
+}
+
+/** Restart errors of merged's strict newInner that name the first missing file of a gap. */
+const MERGED_GAP_CODES = ['I5/error:lane validator:edN:public:H: non-contiguous persisted blocks*', 'I5/error:non-contiguous persisted commitQCs*'];
+
+/** The file a merged gap error names as missing (`expected <n>`). */
+function gapFile(e: EvidenceInput): string | undefined {
+  const s = e.v.subject;
+  if (s?.kind !== 'restart') return undefined;
+  const b = /lane validator:ed25519:public:([0-9a-f]{64}): non-contiguous persisted blocks: expected (\d+),/.exec(s.error);
+  if (b !== null) return blockPath(e, b[1] as LaneId, BigInt(b[2] as string));
+  const q = /non-contiguous persisted commitQCs: expected (\d+),/.exec(s.error);
+  return q === null ? undefined : commitQCPath(e, BigInt(q[1] as string));
+}
+
+/** merged's codes of acting on a loaded anchor: the startup cleanup's unlinks (I4), the admission watermark (I6). */
+const ANCHOR_ACTED_CODES = ['I4/block-delete-at-or-above-anchor', 'I4/delete-at-or-above-appqc', 'I6/watermark-not-durable'];
+
+/** MF8/MF8b: the anchor the node acted on came from an A/B slot that was only in the page cache. */
+function anchorFromPageCache(e: EvidenceInput, failedFsync: boolean): string | undefined {
+  if (!ANCHOR_ACTED_CODES.includes(e.v.code)) return undefined;
+  const why = firstEvidence(abSlots(e).map((x) => x.path), (p) => pageCacheTakenAsPersisted(e, p, failedFsync));
+  if (why === undefined) return undefined;
+  const acted = e.v.code === 'I4/block-delete-at-or-above-anchor' ? 'deleted block files below its prune points' : e.v.code.startsWith('I4/') ? 'deleted CommitQC files below its index' : 'advanced its admission watermark to its prune points';
+  return `${why}; the restarted node took that anchor as durable and ${acted}, which the durable anchor does not justify`;
+}
+
+/**
+ * MF8/MF8b, restart form: a lost voted block's file was unlinked (startup cleanup
+ * or deleteOldBlocks) on the strength of an anchor that was only in the page
+ * cache; a power loss then brought back the older durable anchor, which needs the block.
+ */
+function unlinkedOnPageCacheAnchor(e: EvidenceInput, v: { readonly lane: LaneId; readonly n: bigint; readonly incarnation?: number }, failedFsync: boolean): string | undefined {
+  const path = blockPath(e, v.lane, v.n);
+  const before = e.forensics.endOf(e.incarnation - 1);
+  const u = [...e.forensics.blockUnlinks].reverse().find((x) => x.event.seq < before && x.event.path === path && x.event.result === 'ok' && v.n >= x.durablePrunePoint);
+  if (u === undefined || startView(e)?.blocks.get(v.lane)?.has(v.n) === true) return undefined;
+  const why = firstEvidence(abSlots(e).map((x) => x.path), (p) => pageCacheTakenAsPersisted(e, p, failedFsync, u.event.seq));
+  if (why === undefined) return undefined;
+  const voted = v.incarnation === undefined ? '' : `, voted for in incarnation ${v.incarnation},`;
+  return `${why}; on the strength of that anchor ${rel(e, path)}${voted} was unlinked at ${at(u.event.incarnation, u.event.step)}${u.event.group === undefined ? ' by the startup cleanup' : ` by ${u.event.group}`} although the durable anchor keeps the lane's blocks from ${u.durablePrunePoint}; the power loss brought that older anchor back`;
+}
+
+/** MF8/MF8b, merged's gap form: the file the strict newInner misses was only in the page cache when the node loaded it. */
+function gapFromPageCache(e: EvidenceInput, failedFsync: boolean): string | undefined {
+  const gap = gapFile(e);
+  if (gap === undefined) return undefined;
+  const why = pageCacheTakenAsPersisted(e, gap, failedFsync);
+  if (why !== undefined) return `${why}; the node went on from it, and after the power loss the file is missing below newer ones: merged's newInner refuses the gap ("non-contiguous"), so the node cannot restart`;
+  // Or the missing block was unlinked on a page-cache-only anchor, and the power loss kept that unlink but not those above it.
+  const m = /\/blocks\/([0-9a-f]{64})_(\d+)\.pb$/.exec(gap);
+  const unlinked = m === null ? undefined : unlinkedOnPageCacheAnchor(e, { lane: m[1] as LaneId, n: BigInt(m[2] as string) }, failedFsync);
+  return unlinked === undefined ? undefined : `${unlinked}, and kept this unlink but not those of the files above it: merged's newInner refuses the gap ("non-contiguous"), so the node cannot restart`;
+}
+
+/** MF8 / MF8b: seed's page-cache rules plus merged's anchor, unlink and gap forms. */
+function mergedPageCache(id: 'F8' | 'F8b', failedFsync: boolean): (e: EvidenceInput) => string | undefined {
+  return (e) => anchorFromPageCache(e, failedFsync) ?? gapFromPageCache(e, failedFsync) ?? anyVote(e, (v) => unlinkedOnPageCacheAnchor(e, v, failedFsync)) ?? seedFinding(id).evidence(e);
+}
+
+/**
+ * MF14's anchor forms: an A/B slot read back corrupted in this incarnation, or in
+ * an earlier one after which the node wrote an anchor again (merged re-writes the
+ * loaded anchor in its first iteration, spec §12 row 33: the damage is now on disk).
+ */
+function corruptedAnchorReads(e: EvidenceInput): { readonly slot: { readonly name: string }; readonly c: ReturnType<Forensics['corruptedReads']>[number]; readonly rewritten: boolean }[] {
+  const slots = abSlots(e);
+  const out = [];
+  for (let k = e.incarnation; k >= 0; k--) {
+    for (const slot of slots) {
+      const c = e.forensics.corruptedReads(k, slot.path)[0];
+      if (c === undefined) continue;
+      const rewritten = k < e.incarnation && slots.some((x) => e.forensics.eventsOf(x.path).some((w) => w.incarnation === k && w.seq > c.seq && w.primitive === 'write' && w.result === 'ok'));
+      if (k === e.incarnation || rewritten) out.push({ slot, c, rewritten });
+    }
+    if (out.length > 0) break;
+  }
+  return out;
+}
+
+/**
+ * MF14, forked-lane form: a block file read back corrupted at this restart still
+ * decoded; the node holds that header as the lane's block while the disk (and the
+ * network) hold the true one, so no later block of the lane chains onto it.
+ */
+function forkedLane(e: EvidenceInput): string | undefined {
+  const inner = e.state()?.core.inner;
+  if (inner === undefined) return undefined;
+  const disk = readDisk(e.durable().files, e.stateDir, e.abPayload);
+  for (const c of e.forensics.corruptedReads(e.incarnation)) {
+    const m = c.path === undefined ? null : /\/blocks\/([0-9a-f]{64})_(\d+)\.pb$/.exec(c.path);
+    if (m === null || c.path === undefined) continue;
+    const lane = m[1] as LaneId;
+    const n = BigInt(m[2] as string);
+    const held = inner.blocks.get(lane)?.get(n) as { readonly block: { readonly header: Parameters<typeof blockHeaderHash>[0] } } | undefined;
+    const onDisk = disk.blocks.get(lane)?.get(n);
+    if (held === undefined || onDisk?.kind !== 'ok') continue;
+    if (toHex(blockHeaderHash(held.block.header)) === toHex(blockHeaderHash(onDisk.value.block.header))) continue;
+    return `a read of ${rel(e, c.path)} returned corrupted bytes at ${at(c.incarnation, c.step)} (${c.fault ?? 'read corruption'}) that still decoded as a block: the node holds that header as block ${n} of lane ${laneShort(lane)}, not the one on disk, so the lane's next blocks never chain onto it and nothing can move`;
+  }
+  return undefined;
+}
+
+/** The power loss that tore `path`'s last write before this incarnation, in words. */
+function tornBefore(e: EvidenceInput, path: string): string | undefined {
+  const c = e.forensics.crashes.filter((x) => x.incarnation < e.incarnation && x.torn?.path === path).pop();
+  const t = c?.torn;
+  return t === undefined ? undefined : `the power loss ending incarnation ${(c as CrashEvent).incarnation} tore the A/B write of ${rel(e, path)} at byte ${t.cutAtBytes - t.offsetBytes} of ${t.lenBytes} (rest ${t.fill})`;
+}
+
+const MERGED_FINDINGS: readonly Finding[] = [
+  inMerged('F3', {
+    codes: [...seedFinding('F3').codes, ...MERGED_GAP_CODES],
+    title: 'no directory fsync: new block and CommitQC files (and blocks/, commitqcs/ themselves) can vanish after their fsync; in merged a vanished file below others is a gap its strict newInner refuses, so the node does not restart at all',
+    foundIn: { scenario: 'steady', personality: 'strict-posix', faults: 'off', runsMax: 3 },
+    evidence(e) {
+      const gap = gapFile(e);
+      if (gap !== undefined) {
+        const why = dirEntryNotDurable(e, gap, true);
+        return why === undefined ? undefined : `${why}; merged's newInner refuses the gap this leaves ("non-contiguous"), so the node cannot restart`;
+      }
+      return seedFinding('F3').evidence(e);
+    },
+  }),
+  inMerged('F4', { foundIn: { scenario: 'crash-restart', personality: 'ordered', faults: 'off', runsMax: 30 } }),
+  inMerged('F5', { foundIn: { scenario: 'crash-restart', personality: 'ext4', faults: 'off', runsMax: 30 } }),
+  inMerged('F8', {
+    codes: [...seedFinding('F8').codes, ...ANCHOR_ACTED_CODES, ...MERGED_GAP_CODES],
+    title: 'after an fsync failure and a process restart the node loads page-cache-only data as persisted (fsyncgate): it votes for such blocks, and in merged it acts on an anchor that never reached the disk (the startup cleanup deletes block and CommitQC files, the watermark admits blocks) or builds on a CommitQC or block file a later power loss leaves as a gap',
+    foundIn: { scenario: 'ab-write-errors', personality: 'ext4', faults: 'off', runsMax: 60 },
+    evidence: mergedPageCache('F8', true),
+  }),
+  inMerged('F8b', {
+    codes: [...seedFinding('F8b').codes, ...ANCHOR_ACTED_CODES, ...MERGED_GAP_CODES],
+    foundIn: { scenario: 'ab-write-errors', personality: 'ext4', faults: 'off', runsMax: 120 },
+    evidence: mergedPageCache('F8b', false),
+  }),
+  inMerged('F10', { foundIn: { scenario: 'ab-write-errors', personality: 'ext4', faults: 'off', runsMax: 30 } }),
+  inMerged('F11', { foundIn: { scenario: 'torn-targeted', personality: 'ext4', faults: 'off', runsMax: 30 } }),
+  inMerged('F14', {
+    codes: [...seedFinding('F14').codes, 'I7/*', 'I6/watermark-not-durable', 'I10/run-ended-without-fault', 'LIVENESS/no-progress', 'LIVENESS/deadlock', 'I5/error:lane validator:edN:public:H: parent hash mismatch*', ...MERGED_GAP_CODES],
+    title: 'a file that reads back corrupted but still decodes is loaded as persisted (no checksum, no signature check on load): a block the node then votes for, or in merged a prune anchor whose prune points, watermark and index the node then acts on, or a block header the next block is chained onto',
+    foundIn: { scenario: 'read-corruption', personality: 'ext4', faults: 'off', runsMax: 120 },
+    evidence(e) {
+      const chain = e.v.subject?.kind === 'restart' ? /lane validator:ed25519:public:([0-9a-f]{64}): parent hash mismatch at block (\d+)/.exec(e.v.subject.error) : null;
+      if (chain !== null) {
+        // The parent read back corrupted in an earlier incarnation, still decoded, and the next block was chained onto the damaged header.
+        const n = BigInt(chain[2] as string);
+        const parent = blockPath(e, chain[1] as LaneId, n - 1n);
+        for (let inc = e.incarnation - 1; inc >= 0; inc--) {
+          const c = e.forensics.corruptedReads(inc, parent)[0];
+          if (c !== undefined) return `a read of ${rel(e, parent)} returned corrupted bytes at ${at(c.incarnation, c.step)} (${c.fault ?? 'read corruption'}) that still decoded as a block; the node took the damaged header as its lane's tip and block ${n} was chained onto it; a later restart reads the true block ${n - 1n}, and merged's parent-hash check refuses the lane for good`;
+        }
+        return undefined;
+      }
+      if (e.v.code === 'LIVENESS/deadlock') return forkedLane(e);
+      const gap = gapFile(e);
+      const aborted = e.v.code === 'I10/run-ended-without-fault' || e.v.code === 'LIVENESS/no-progress';
+      if (e.v.subject?.kind !== 'anchor' && gap === undefined && !aborted) {
+        const seed = seedFinding('F14').evidence(e);
+        if (seed !== undefined || e.v.subject?.kind !== 'votes') return seed;
+      }
+      for (const { slot, c, rewritten } of corruptedAnchorReads(e)) {
+        const read = `a read of ${slot.name} returned corrupted bytes at ${at(c.incarnation, c.step)} (${c.fault ?? 'read corruption'}) that still decode as a prune anchor: the loader, with no checksum and no signature check, took it as the persisted anchor${rewritten ? ' (and merged\'s first iteration wrote it back to the A/B file, so the next restart loads it again)' : ''}`;
+        // Gap form: the damaged anchor's prune points put a lane's (or the CommitQCs') start below the files on disk.
+        if (gap !== undefined) return `${read}; its prune points start the restored range below the files on disk, so merged's newInner finds ${rel(e, gap)} missing ("non-contiguous") and the node cannot restart`;
+        if (e.v.subject?.kind === 'votes') return `${read}; its prune points start the restored lane above blocks the node had voted for, so the restart drops them`;
+        // Abort form: the node ran on the damaged anchor's prune points until a computation over them panicked.
+        if (aborted) return rewritten || e.v.code.startsWith('I10/') ? `${read}; the node ran on its prune points and watermark until a computation over them failed: ${e.v.message}` : undefined;
+        return `${read}, and the restarted node's state follows it instead of the anchor on disk`;
+      }
+      return undefined;
+    },
+  }),
+];
+
+/** MF18: seed's F18 (h-oracles2) in merged, found by the merged crash suite before F18 reached main. */
+const MF18: Finding = {
+  id: 'MF18',
+  design: 'merged',
+  sameAs: 'F18',
+  personalities: ALL,
+  codes: ['I8/appqc-lost-by-crash'],
+  needs: 'a disk that can tear a write right after the A/B wrapper\'s seq field (byte-granular tears); no faults',
+  title: 'a torn A/B write that kept only the new sequence number parses as a slot without payload and wins the load decision: the restart forgets the durable prune anchor',
+  // The tear it needs is rare in merged's cells (none in 1,200 runs of torn-targeted/ordered or torn-writes/ext4
+  // from the default root seed); the crash suite's root seed reaches it in torn-writes/ext4.
+  foundIn: { scenario: 'torn-writes', personality: 'ext4', faults: 'off', runsMax: 20, rootSeed: 'ci' },
+  evidence(e) {
+    const decoded = abSlots(e).map((x) => ({ ...x, w: x.bytes === undefined || x.bytes.length === 0 ? undefined : decodeWrapper(x.bytes) }));
+    for (const winner of decoded) {
+      if (winner.w === undefined || 'error' in winner.w || winner.w.ok.data !== undefined) continue;
+      const other = decoded.find((x) => x !== winner) as (typeof decoded)[number];
+      if (other.w === undefined || 'error' in other.w || other.w.ok.data === undefined || other.w.ok.seq >= winner.w.ok.seq) continue;
+      const torn = tornBefore(e, winner.path);
+      if (torn === undefined) continue;
+      return `${torn}: it parses as a wrapper with seq ${winner.w.ok.seq} and no payload; it wins the load decision over ${other.name} (seq ${other.w.ok.seq}, with its anchor) and "no data" restores no anchor`;
+    }
+    return undefined;
+  },
+};
+
+/**
+ * Seed findings of the trust family (F16–F18: torn or flipped files that still parse,
+ * a torn A/B slot without payload) live in the shared loaders and the A/B envelope,
+ * which merged did not change: when seed has them, merged has them as MF<n>, with
+ * seed's rule and cell. (The campaign found F18's mechanism in merged: torn-targeted
+ * on ordered, a torn A/B write that kept only the new seq.)
+ */
+const MERGED_TRUST_FINDINGS: readonly Finding[] = [MF18, ...['F16', 'F17'].filter((id) => SEED_FINDINGS.some((f) => f.id === id)).map((id) => inMerged(id, {}))];
+
+export const FINDINGS: readonly Finding[] = [...SEED_FINDINGS, ...MERGED_FINDINGS, ...MERGED_TRUST_FINDINGS];
 
 function codeMatches(pattern: string, code: string): boolean {
   return pattern.endsWith('*') ? code.startsWith(pattern.slice(0, -1)) : pattern === code;

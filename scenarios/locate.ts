@@ -27,7 +27,7 @@ export function findingCell(f: Finding): CellSpec {
   return { scenario: f.foundIn.scenario, design: f.design, personality: f.foundIn.personality, faults: f.foundIn.faults };
 }
 
-export async function locateFinding(f: Finding, rootSeed = FINDINGS_ROOT_SEED): Promise<Located> {
+export async function locateFinding(f: Finding, rootSeed = f.foundIn.rootSeed ?? FINDINGS_ROOT_SEED): Promise<Located> {
   const cell = findingCell(f);
   for (let i = 0; i < f.foundIn.runsMax; i++) {
     const { record } = await runOne(cell, i, rootSeed, { acknowledgeFindings: allBut(f) });

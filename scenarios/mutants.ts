@@ -17,6 +17,8 @@ import type { PersistBatch } from '../src/avail/observer.js';
 import { unspecifiedOrder } from '../src/avail/order.js';
 import { blocksGroup, withGroups } from '../src/design/loop.js';
 import { seedDesign } from '../src/design/seed.js';
+import { mergedDesign } from '../src/design/merged.js';
+import { hardenedDesign } from '../src/design/hardened.js';
 import type { Design, PersistTask, WriteGroup } from '../src/design/types.js';
 import { writeWithoutSync } from '../src/persist/fsutil.js';
 import type { CommitQC, LaneId, SignedLaneProposal } from '../src/types.js';
@@ -70,7 +72,7 @@ function appQCTask(group: WriteGroup): PersistTask {
 
 const groupNamed = (d: Design, name: string): WriteGroup | undefined => d.persistTasks.flatMap((t) => t.groups).find((g) => g.name === name);
 
-/** The catalogue for a design with the shared hooks (seed; merged and its variants when they register). */
+/** The catalogue for a design with the shared hooks (seed, merged, hardened). */
 export function mutantsOf(baseId: string, base: Design): Mutant[] {
   const out: Mutant[] = [];
   const add = (name: string, label: string | undefined, explains: string, design: Design | undefined): void => {
@@ -92,6 +94,12 @@ export function mutantsOf(baseId: string, base: Design): Mutant[] {
       return [...rest.slice(0, i), deleteOld, ...rest.slice(i)];
     }));
   }
+  // Merged and its variants write a prune anchor instead (group `anchor`, first in the iteration): M2 is the deletes moved before it.
+  const anchor = groupNamed(base, 'anchor');
+  const deleteOldBlocks = groupNamed(base, 'deleteOldBlocks');
+  if (anchor !== undefined && deleteOld !== undefined && deleteOldBlocks !== undefined) {
+    add('delete-before-anchor', 'M2', 'old block and CommitQC files are deleted before the new prune anchor is durable (both delete groups run before the anchor group): a crash in between leaves the durable anchor needing files that are gone (I4, I3)', withGroups(base, (gs) => [deleteOldBlocks, deleteOld, ...gs.filter((g) => g !== deleteOld && g !== deleteOldBlocks)]));
+  }
   add('push-publishes', 'M6', 'PushCommitQC publishes latestCommitQC as soon as it appends, before the CommitQC file is written (I2)', {
     ...base,
     onCommitQCPushed: (deps, inner, qc) => publishCommitQC(deps, inner, qc, 'push'),
@@ -108,7 +116,8 @@ export function mutantsOf(baseId: string, base: Design): Mutant[] {
   return out;
 }
 
-export const MUTANTS: readonly Mutant[] = mutantsOf('seed', seedDesign);
+/** Seed's catalogue, then merged's and the hardened variant's (each must show as NEW on its own base). */
+export const MUTANTS: readonly Mutant[] = [...mutantsOf('seed', seedDesign), ...mutantsOf('merged', mergedDesign), ...mutantsOf('hardened', hardenedDesign)];
 
 export function mutantDesign(id: string): Design {
   const m = MUTANTS.find((x) => x.id === id);

@@ -11,7 +11,7 @@
  *
  * and is defined in EXAMPLES below (the commands it shows; which output it
  * prints). `npm run readme -- explore replay` regenerates only those ids (the
- * `run` example is a full default sweep, 2,400 runs: about a minute on 2 idle
+ * `run` example is a full default sweep, 1,600 runs: about a minute on 2 idle
  * cores). Whoever changes what a command prints runs this and commits the result.
  *
  * What is shortened, and says so in the prose around each block: replay tokens

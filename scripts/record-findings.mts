@@ -36,7 +36,7 @@ for (const f of FINDINGS) {
     design: f.design,
     cell: cellKey(l.cell),
     foundAtRun: l.runs,
-    rootSeed: FINDINGS_ROOT_SEED,
+    rootSeed: f.foundIn.rootSeed ?? FINDINGS_ROOT_SEED,
     code: best.code,
     invariant: best.invariant,
     message: best.message,

@@ -36,14 +36,24 @@ function f11Case(): string {
 
 const invariantsOf = (codes: readonly string[]): string => [...new Set(codes.map((c) => c.split('/')[0]))].join(', ');
 const personalitiesOf = (ps: readonly string[]): string => (ps.length === 4 ? 'all' : ps.join(', '));
-const findingRows = FINDINGS.map((f) => `| ${f.id} | ${invariantsOf(f.codes)} | ${personalitiesOf(f.personalities)} | ${f.needs} | ${f.title} |`).join('\n');
+const findingRows = FINDINGS.filter((f) => f.design === 'seed').map((f) => `| ${f.id} | ${invariantsOf(f.codes)} | ${personalitiesOf(f.personalities)} | ${f.needs} | ${f.title} |`).join('\n');
+const mergedRows = FINDINGS.filter((f) => f.design === 'merged').map((f) => `| ${f.id} | ${f.sameAs ?? '—'} | ${invariantsOf(f.codes)} | ${personalitiesOf(f.personalities)} | ${f.needs} | ${f.title} |`).join('\n');
+/** One merged finding's section: what differs from its seed mechanism, then the recorded counterexample. */
+const mergedSection = (id: string, heading: string, body: string): string => `## ${id} — ${heading}
+
+${body}
+* **Shrunk counterexample** (${count(id)} commands):
+${steps(id)}
+${evidence(id)}
+* **Replay:** \`${replay(id)}\``;
 const mutantRows = MUTANTS.map((m) => `| \`${m.id}\` | ${m.label ?? '—'} | ${m.explains} |`).join('\n');
 
-const doc = `# Findings: what crashsim shows broken in the faithful design "seed"
+const doc = `# Findings: what crashsim shows broken in the faithful designs "seed" and "merged"
 
 These are results, not bugs of crashsim: each is an invariant of spec §10 (I1–I11)
 or one of crashsim's extra checks (X1–X4) that the harness shows broken in design
-**seed** implemented exactly as specified. The design is left as it is; each finding
+**seed** (F<n>) or design **merged** (MF<n>, [below](#design-merged-the-code-that-shipped))
+implemented exactly as specified. The design is left as it is; each finding
 has a shrunk counterexample, one command that replays it exactly, and a test
 (\`test/crash/findings.test.ts\`) that asserts the harness still finds it within its
 budget and that the recorded token still replays to the same verdict and trace hash.
@@ -432,6 +442,105 @@ ${steps('F18')}
   valid wrapper with a lower seq and an AppQC.
 ${evidence('F18')}
 * **Replay:** \`${replay('F18')}\`
+
+---
+
+## Design merged (the code that shipped)
+
+Design **merged** (\`src/design/merged.ts\`, spec §12) fixes several of seed's ordering
+problems by construction and shares most of its file handling. A seed mechanism that also
+shows in merged is **MF<n>** (\`sameAs\` F<n>): the same evidence rule recognises it, plus the
+extra ways merged's code lets it show (its strict \`newInner\` turns a missing file below
+others into a restart error; the prune anchor the node acts on at startup). A mechanism only
+merged has would take an id from F30–F49: the crash suite and the campaigns over every
+scenario × personality × fault profile (\`npx crashsim run --design merged --scenario all
+--personality all --faults off,swarm\`) found none — every merged failure so far is one of
+seed's mechanisms. The hardened variant (\`src/design/hardened.ts\`) removes all of them:
+\`npx crashsim run --design hardened\` acknowledges no finding at all.
+
+| id | same as | invariants | personalities | needs | in one line |
+|---|---|---|---|---|---|
+${mergedRows}
+
+${mergedSection('MF3', 'no directory fsync; in merged a vanished file is a gap the restart refuses (I2, I3, I1, I9, I5; strict-posix)', `* **Design / disk / faults:** merged · strict-posix · none (POSIX directory-entry durability, as F3).
+* **In merged:** the same missing directory fsyncs as seed (spec §12: "the absence of directory
+  fsyncs outside \`NewPersister\`" is unchanged). Merged's loader keeps gaps, and its strict
+  \`newInner\` refuses them: a block or CommitQC file whose name a power loss undid *below*
+  newer ones is \`non-contiguous persisted blocks/commitQCs\` — the node does not restart at all
+  (I5), where seed silently truncated.
+* **Recognised by:** F3's rule; for a gap error, the file the error names as missing had its
+  fsync return and a later power loss lost its directory entry (or its directory).`)}
+
+${mergedSection('MF4', 'an empty block file makes the restart panic (I5)', `* **Design / disk / faults:** merged · every personality · none (also after a failed write).
+* **In merged:** unchanged — same \`writeAndSync\` in place, same loader that skips "corrupt"
+  but panics on "abort" (§4.3 "unchanged between the designs").
+* **Recognised by:** F4's rule.`)}
+
+${mergedSection('MF5', 'own-lane equivocation after a crash (X1)', `* **Design / disk / faults:** merged · every personality · none.
+* **In merged:** \`SubscribeLaneProposals\` is still not gated on persistence (§12 "unchanged").
+* **Recognised by:** F5's rule.`)}
+
+${mergedSection('MF8', 'fsyncgate; in merged the node also acts on a page-cache-only anchor (I3, I9, I4, I6, I5)', `* **Design / disk / faults:** merged · ext4, ext4-weak, ordered · one fsync failure (EIO), then a
+  process restart on the same page cache.
+* **In merged:** besides voting for page-cache-only blocks (as seed), the restarted node loads a
+  **prune anchor** whose A/B write's fsync failed and acts on it at once: the startup cleanup
+  deletes block and CommitQC files below its prune points (I4), \`persistedBlockStart\` admits
+  blocks on its strength (I6); after a later power loss the older durable anchor comes back and
+  needs the deleted blocks (I3 restart form). A CommitQC file loaded from the page cache that a
+  power loss then loses sits *below* newer ones: merged's strict \`newInner\` refuses the gap (I5).
+* **Recognised by:** F8's rule; or an A/B slot, a deleted block's anchor, or the gap file was in
+  the page cache only at a process restart after its fsync failed, and never durably written since.`)}
+
+${mergedSection('MF8b', 'a plain process kill between a write and its fsync (I3, I9, I4, I6, I5)', `* **Design / disk / faults:** merged · ext4, ext4-weak, ordered · no fault: a process restart while a
+  write's fsync has not run.
+* **In merged:** the forms of MF8, without the I/O error.
+* **Recognised by:** F8b's rule and MF8's merged forms with "fsync never ran" instead of "failed".`)}
+
+${mergedSection('MF10', 'a torn first A/B write bricks the node (I5)', `* **Design / disk / faults:** merged · every personality · a failed or torn first A/B write.
+* **In merged:** the A/B envelope, slot choice and load decision are unchanged (§12); only the
+  payload is a prune anchor.
+* **Recognised by:** F10's rule.`)}
+
+${mergedSection('MF11', 'a torn A/B write with a zero tail: no fallback (I5)', `* **Design / disk / faults:** merged · every personality · none (a disk that tears with a zero tail).
+* **In merged:** unchanged; the payload that fails to parse is the prune anchor.
+* **Recognised by:** F11's rule (the payload is decoded as the design's message).`)}
+
+${mergedSection('MF14', 'a corrupted read that still decodes is loaded as persisted (I3, I9, I7, I5)', `* **Design / disk / faults:** merged · every personality · media corruption (a read returns
+  flipped bits that still decode).
+* **In merged:** as seed for blocks (no checksum, no signature check on load: the node votes for a
+  header no one proposed). Merged adds two forms: a corrupted **prune anchor** that still decodes
+  sets the restarted node's first CommitQC, watermark and cursors (I7); and a corrupted block
+  header taken as the lane's tip gets the next block chained onto it, so a later restart that
+  reads the true block fails merged's parent-hash check (I5).
+* **Recognised by:** F14's rule; or the A/B slot read back corrupted at this restart (anchor form);
+  or the parent named by the hash-mismatch error read back corrupted in an earlier incarnation.`)}
+
+${mergedSection('MF18', 'a torn A/B write that kept only its new seq wins without payload: the anchor is forgotten (I8)', `* **Design / disk / faults:** merged · every personality · none (a tear right after the wrapper's
+  \`seq\` field: byte-granular or sector tears of the A/B file).
+* **In merged:** the A/B envelope and load decision are seed's (§12): the torn slot parses as a
+  wrapper with the newer seq and no payload, wins over the slot holding the durable anchor, and
+  "no data" restores no anchor at all. The same mechanism in seed is h-oracles2's F18; the merged
+  crash suite found it first (\`torn-writes\` on \`ext4\`, root seed \`ci\`).
+* **Recognised by:** the slot that won on the start disk parses as a wrapper without payload, the
+  other slot holds an older seq with a payload, and a power loss tore the winner's last write.`)}
+
+## Seed findings in design merged
+
+Seed's **F1, F2, F6, F7, F9, F12, F13 and F15 do not occur in merged**. Shown on the same
+workload: \`test/crash/findings-across-designs.test.ts\` runs each one's recorded counterexample
+on seed (it breaks) and the very same plan on merged and hardened (it holds; on merged after
+looking past merged's own findings, which never include that mechanism).
+
+| seed finding | why merged does not have it |
+|---|---|
+| F1 | merged \`prune\` does not publish on a fast-forward (§12 row 23); only the persist loop publishes, after the CommitQC writes |
+| F2 | the same: the only publisher is the persist loop, in index order |
+| F6 | merged's CommitQC loader keeps gaps and drops files below the anchor's index (§12 rows 5, 8); the anchor carries its own CommitQC |
+| F7 | merged's block loader keeps gaps; a corrupt read of a needed file is a refused restart (unsurvivable damage), not a silently truncated lane |
+| F9 | merged writes the anchor first and deletes old blocks last (§12 rows 25, 30) |
+| F12 | merged \`prune\` raises \`nextBlockToPersist\` to the new \`first\` (§12 row 24) |
+| F13 | a skipped CommitQC at or above the anchor is a gap \`newInner\` refuses; the startup cleanup only deletes below the anchor |
+| F15 | block files below the anchor's prune points are filtered before the contiguity check; stale ones from undone unlinks never make a gap above it |
 
 ---
 

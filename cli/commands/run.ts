@@ -14,7 +14,7 @@ import { decodeToken } from '../../scenarios/token.js';
 import type { Personality } from '../../sim/vfs/model.js';
 import { corpusEntryOf, DEFAULT_CORPUS_DIR, saveToCorpus } from '../corpus.js';
 import { EXIT, UsageError } from '../errors.js';
-import { DEFAULT_PERSONALITY, DEFAULT_RUNS_PER_CELL, DEFAULT_SCENARIOS, LIMITS } from '../options.js';
+import { DEFAULT_DESIGNS, DEFAULT_PERSONALITY, DEFAULT_SCENARIOS, LIMITS, RUN_DEFAULT_RUNS_PER_CELL } from '../options.js';
 import { watchInterrupts } from '../interrupt.js';
 import { prepareDir, removeCreated, type PreparedDir } from '../outdir.js';
 import type { Io } from '../output.js';
@@ -114,10 +114,10 @@ export async function runCommand(o: RunCommandOptions, io: Io): Promise<number> 
   const settings: Settings = {
     seed: o.seed ?? freshSeed(),
     scenarios: o.scenario ?? DEFAULT_SCENARIOS,
-    designs: o.design ?? ['seed'],
+    designs: o.design ?? DEFAULT_DESIGNS,
     personalities: o.personality ?? [DEFAULT_PERSONALITY],
     faults: o.faults ?? ['off'],
-    runsPerCell: o.runs ?? DEFAULT_RUNS_PER_CELL,
+    runsPerCell: o.runs ?? RUN_DEFAULT_RUNS_PER_CELL,
     acknowledgeKnown: o.acknowledge ?? true,
     shrinkRunsMax: o.shrink === true ? (o.shrinkRuns ?? 150) : 0,
   };

@@ -62,7 +62,9 @@ export type Subject =
   /** a failed restart: the error text */
   | { readonly kind: 'restart'; readonly error: string }
   /** an AppQC (restored from the A/B file) */
-  | { readonly kind: 'appQC'; readonly roadIndex: bigint };
+  | { readonly kind: 'appQC'; readonly roadIndex: bigint }
+  /** the prune anchor (A/B payload) the node loaded or acted on (merged's I6, I7 forms) */
+  | { readonly kind: 'anchor' };
 
 export interface LostVote {
   readonly lane: LaneId;
@@ -409,7 +411,7 @@ export class Oracle {
     const n = BigInt((blockName as RegExpExecArray)[2] as string);
     if (!this.ctx.lanes.includes(lane)) return;
     const f = this.prunePoint(view, lane);
-    if (n >= f) this.fail('I4', 'block-delete-at-or-above-anchor', `blocks/${short(lane)}…_${n}.pb is deleted while the durable anchor ${r === undefined ? 'is absent' : `(at ${r}) keeps lane blocks from ${f}`}`);
+    if (n >= f) this.fail('I4', 'block-delete-at-or-above-anchor', `blocks/${short(lane)}…_${n}.pb is deleted while the durable anchor ${r === undefined ? 'is absent' : `(at ${r}) keeps lane blocks from ${f}`}`, [], { kind: 'block', lane, n });
   }
 
   private checkBatch(batch: PersistBatch, s: AvailState | undefined): void {
@@ -456,7 +458,7 @@ export class Oracle {
       if (psb > f) {
         return this.fail('I6', 'watermark-not-durable', `${when}: persistedBlockStart of lane ${short(lane)}… is ${psb} but the durable anchor only covers blocks below ${f}`, [
           `durable anchor: ${view.ab.kind === 'ok' && view.ab.appQC !== undefined ? `at ${view.ab.appQC.vote.roadIndex}` : view.ab.kind === 'ok' || view.ab.kind === 'none' ? 'none' : view.ab.kind}`,
-        ]);
+        ], { kind: 'anchor' });
       }
     }
   }
@@ -489,7 +491,14 @@ export class Oracle {
     if (refused !== null) return [`${d}/${refused[1]}`];
     const qcFile = /decode commitqc file (\S+?):/.exec(error);
     if (qcFile !== null) return [`${d}/commitqcs/${qcFile[1]}`];
-    if (/NewPersister avail_inner|decode persisted AppQC/.test(error)) return [`${d}/avail_inner_a.pb`, `${d}/avail_inner_b.pb`];
+    if (/NewPersister avail_inner|decode prune anchor|decode persisted AppQC/.test(error)) return [`${d}/avail_inner_a.pb`, `${d}/avail_inner_b.pb`];
+    // merged: a gap or a broken chain the loader left where a file was skipped
+    const gap = /lane validator:ed25519:public:([0-9a-f]{64}): non-contiguous persisted blocks: expected (\d+),/.exec(error);
+    if (gap !== null) return [`${d}/blocks/${gap[1]}_${gap[2]}.pb`];
+    const chain = /lane validator:ed25519:public:([0-9a-f]{64}): parent hash mismatch at block (\d+)/.exec(error);
+    if (chain !== null) return [`${d}/blocks/${chain[1]}_${BigInt(chain[2] as string) - 1n}.pb`, `${d}/blocks/${chain[1]}_${chain[2]}.pb`];
+    const qcGap = /non-contiguous persisted commitQCs: expected (\d+),/.exec(error);
+    if (qcGap !== null) return [`${d}/commitqcs/${qcGap[1]}.pb`];
     return [];
   }
 
@@ -559,7 +568,7 @@ export class Oracle {
     }
     const view = readDisk(image.files, this.ctx.stateDir, this.ctx.abPayload);
     const diskAppQC = view.ab.kind === 'ok' ? view.ab.appQC?.vote.roadIndex : undefined;
-    if (diskAppQC !== a) this.fail('I7', 'latest-appqc', `latestAppQC ${a ?? 'none'} after the restart, but the disk's A/B winner holds ${diskAppQC ?? 'none'}`);
+    if (diskAppQC !== a) this.fail('I7', 'latest-appqc', `latestAppQC ${a ?? 'none'} after the restart, but the disk's A/B winner holds ${diskAppQC ?? 'none'}`, [], { kind: 'anchor' });
     else if (merged) this.mergedReconstruction(s, view);
     this.appQCMaxThisRun = a;
     this.abSeq = s.persisters.ab.seq;
@@ -577,24 +586,24 @@ export class Oracle {
     const anchorQC = view.ab.kind === 'ok' ? view.ab.commitQC : undefined;
     const want = anchorQC === undefined ? 0n : anchorQC.vote.view.index;
     if (inner.commitQCs.first !== want) {
-      this.fail('I7', 'first-commitqc', `FirstCommitQC ${inner.commitQCs.first} after the restart, but the disk's anchor is at ${anchorQC === undefined ? 'none (want 0)' : want}`);
+      this.fail('I7', 'first-commitqc', `FirstCommitQC ${inner.commitQCs.first} after the restart, but the disk's anchor is at ${anchorQC === undefined ? 'none (want 0)' : want}`, [], { kind: 'anchor' });
       return;
     }
     const persisterNext = s.core.persisters.commitQCs.loadNext();
     if (persisterNext !== inner.commitQCs.next) {
-      this.fail('I7', 'commitqc-persister-next', `the CommitQC persister's next is ${persisterNext}, commitQCs.next ${inner.commitQCs.next} after the restart`);
+      this.fail('I7', 'commitqc-persister-next', `the CommitQC persister's next is ${persisterNext}, commitQCs.next ${inner.commitQCs.next} after the restart`, [], { kind: 'anchor' });
       return;
     }
     for (const [lane, q] of inner.blocks) {
       const f = laneRangeOf(anchorQC, lane).first;
       const psb = inner.persistedBlockStart.get(lane) ?? 0n;
       if (psb !== f) {
-        this.fail('I7', 'persisted-block-start', `persistedBlockStart of lane ${short(lane)}… is ${psb} after the restart, lr(anchor).first is ${f}`);
+        this.fail('I7', 'persisted-block-start', `persistedBlockStart of lane ${short(lane)}… is ${psb} after the restart, lr(anchor).first is ${f}`, [], { kind: 'anchor' });
         return;
       }
       const cursor = inner.nextBlockToPersist.get(lane) ?? 0n;
       if (q.next > q.first && cursor !== q.next) {
-        this.fail('I7', 'block-cursor', `nextBlockToPersist of lane ${short(lane)}… is ${cursor} after the restart, blocks.next is ${q.next}`);
+        this.fail('I7', 'block-cursor', `nextBlockToPersist of lane ${short(lane)}… is ${cursor} after the restart, blocks.next is ${q.next}`, [], { kind: 'anchor' });
         return;
       }
     }

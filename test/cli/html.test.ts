@@ -26,12 +26,12 @@ let mutant: Summary;
 
 beforeAll(async () => {
   // With this seed: F1, F6 (a crash loses an unlink, the restart fails), F4 (a crash loses a block write), …
-  const r = await runInProcess(['run', '--seed', 'shot', '--scenario', 'fast-forward,crash-restart', '--personality', 'ext4-weak,ordered', '--runs', '4', '--out', dir, '--no-progress']);
+  const r = await runInProcess(['run', '--seed', 'shot', '--design', 'seed', '--scenario', 'fast-forward,crash-restart', '--personality', 'ext4-weak,ordered', '--runs', '4', '--out', dir, '--no-progress']);
   expect([0, 1], r.stderr).toContain(r.code);
   html = readFileSync(join(dir, 'index.html'), 'utf8');
   summary = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as Summary;
   // The mutant without the persist/prune clamp: every run breaks I9 in a new way, mid-plan, without a crash.
-  const m = await runInProcess(['run', '--seed', 'shot', '--design', 'seed~no-clamp', '--scenario', 'persist-prune-race', '--runs', '6', '--out', mutantDir, '--no-progress']);
+  const m = await runInProcess(['run', '--seed', 'shot', '--design', 'seed', '--design', 'seed~no-clamp', '--scenario', 'persist-prune-race', '--runs', '6', '--out', mutantDir, '--no-progress']);
   expect(m.code, m.stderr).toBe(1);
   mutantHtml = readFileSync(join(mutantDir, 'index.html'), 'utf8');
   mutant = JSON.parse(readFileSync(join(mutantDir, 'summary.json'), 'utf8')) as Summary;

@@ -14,9 +14,9 @@ import { runInProcess, spawnCli, spawnLive, type CliResult } from './helpers.js'
 
 const root = mkdtempSync(join(tmpdir(), 'crashsim-robust-'));
 const at = (name: string): string => join(root, name);
-const SMALL = ['run', '--seed', 'robust', '--scenario', 'model', '--runs', '2', '--no-progress'];
+const SMALL = ['run', '--seed', 'robust', '--design', 'seed', '--scenario', 'model', '--runs', '2', '--no-progress'];
 // Long enough that an interrupt always lands mid-sweep (it is cut short there).
-const LONG = ['run', '--seed', 'robust', '--scenario', 'model', '--runs', '5000'];
+const LONG = ['run', '--seed', 'robust', '--design', 'seed', '--scenario', 'model', '--runs', '5000'];
 const readSummary = (dir: string): Summary => JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as Summary;
 
 function expectOneLine(r: CliResult, code: number, reason: RegExp): void {

@@ -16,7 +16,7 @@ import { runInProcess, spawnCli } from './helpers.js';
 
 const root = mkdtempSync(join(tmpdir(), 'crashsim-sweep-'));
 const out = (name: string): string => join(root, name);
-const COMMON = ['run', '--seed', 'cli-test', '--scenario', 'persist-prune-race,fast-forward', '--personality', 'ext4-weak,ordered', '--runs', '3', '--no-progress'];
+const COMMON = ['run', '--seed', 'cli-test', '--design', 'seed', '--scenario', 'persist-prune-race,fast-forward', '--personality', 'ext4-weak,ordered', '--runs', '3', '--no-progress'];
 
 function readSummary(dir: string): Summary {
   return JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as Summary;
@@ -164,6 +164,12 @@ describe('crashsim run: limits', () => {
     expect(lines[0]).toBe('SEED=cli-test');
     expect(lines[1]).toMatch(/^crashsim run: scenarios=model design=seed personality=ext4-weak,ordered faults=off runs=1\/cell shard=1\/1 workers=1 /);
   });
+
+  it('tests what a team shipping merged expects by default: designs merged and hardened', async () => {
+    const r = await runInProcess(['run', '--seed', 'cli-test', '--scenario', 'model', '--runs', '1', '--no-progress', '--out', out('default-designs')]);
+    expect(r.stdout.split('\n')[1]).toMatch(/^crashsim run: scenarios=model design=merged,hardened personality=ext4 faults=off runs=1\/cell /);
+    expect(readSummary(out('default-designs')).records.map((x) => x.cell.design)).toEqual(['merged', 'hardened']);
+  });
 });
 
 describe('crashsim explore', () => {
@@ -183,7 +189,7 @@ describe('crashsim merge: attribution is a function of the run records', () => {
   // The cell of README's merge example where attribution once depended on which
   // known-example re-runs an invocation happened to make (merged F1,F3,F5 vs F3,F5,
   // with F1 looked past 5 times but not listed as known).
-  const DEMO = ['run', '--seed', 'ci-demo', '--scenario', 'crash-restart', '--personality', 'strict-posix', '--runs', '10', '--no-progress'];
+  const DEMO = ['run', '--seed', 'ci-demo', '--design', 'seed', '--scenario', 'crash-restart', '--personality', 'strict-posix', '--runs', '10', '--no-progress'];
 
   it('merge(shard 1/2, shard 2/2) equals the unsharded run; one shard merged alone keeps its attribution', async () => {
     for (const [name, extra] of [['demo-full', []], ['demo-1', ['--shard', '1/2']], ['demo-2', ['--shard', '2/2']]] as const) {

@@ -23,6 +23,8 @@ import { baseBreaksTheSame, huntOutcome, huntTasks } from '../../scenarios/hunt.
 import { MUTANTS } from '../../scenarios/mutants.js';
 
 const RUNS_PER_CELL = 12;
+/** merged and hardened get every hook that applies: no seed clamp variant, no AppQC group (M1), M2 as the deletes before the anchor */
+const ANCHOR_DESIGN_MUTANTS = ['delete-before-anchor', 'push-publishes', 'vote-ignores-cursor', 'ab-seq-on-failure', 'vote-before-write', 'block-no-fsync', 'commitqc-no-fsync'];
 const ROOT_SEED = 'mutants';
 
 const cellsOf = (design: string): CellSpec[] => DEFAULT_SCENARIOS.map((scenario) => ({ scenario, design, personality: DEFAULT_PERSONALITY, faults: 'off' }));
@@ -39,6 +41,8 @@ describe(`every catalogued mutant shows as NEW within ${RUNS_PER_CELL} runs per 
       'seed~vote-before-write',
       'seed~block-no-fsync',
       'seed~commitqc-no-fsync',
+      ...ANCHOR_DESIGN_MUTANTS.map((m) => `merged~${m}`),
+      ...ANCHOR_DESIGN_MUTANTS.map((m) => `hardened~${m}`),
     ]);
   });
 

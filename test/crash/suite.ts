@@ -1,9 +1,13 @@
 /**
  * The crash-consistency suite over one disk personality: every named scenario
- * for design seed, known findings looked past (so runs go deeper) and reported,
- * anything new a test failure that prints its replay command.
+ * for design seed, design merged and the hardened variant, known findings looked
+ * past (so runs go deeper) and reported, anything new a test failure that prints
+ * its replay command. The hardened variant has no known findings at all: any
+ * failure of it is new.
  *
- *   CRASHSIM_RUNS=<n>   runs per scenario (default 40: the three personalities take about a minute on 2 cores)
+ *   CRASHSIM_RUNS=<n>   runs per scenario for seed (default 40); merged and hardened
+ *                       get half as many each (default 20; their runs take about half
+ *                       the CPU time of seed's, so the two add about half of seed's time)
  *   CRASHSIM_SEED=<s>   root seed (default "ci"); any string
  *   CRASHSIM_SCENARIO=<id,…>  only these scenarios
  *
@@ -22,6 +26,8 @@ import { silentProbes } from '../../scenarios/probes.js';
 import type { Personality } from '../../sim/vfs/model.js';
 
 export const RUNS_PER_SCENARIO = Number(process.env.CRASHSIM_RUNS ?? 40);
+/** merged and hardened: half of seed's runs, at least one */
+export const RUNS_PER_SCENARIO_OTHER = Math.max(1, Math.ceil(RUNS_PER_SCENARIO / 2));
 export const ROOT_SEED = process.env.CRASHSIM_SEED ?? 'ci';
 /** Fewer runs than this per scenario and a silent probe is reported, not a failure (it may just be rare). */
 export const PROBE_RUNS_MIN = 20;
@@ -31,12 +37,12 @@ function scenarioIds(): string[] {
   return only === undefined || only === '' ? NAMED_SCENARIOS.map((s) => s.id) : only.split(',');
 }
 
-function table(personality: Personality, r: CampaignResult): string {
+function table(design: string, personality: Personality, runs: number, r: CampaignResult): string {
   const ids = Object.keys(INVARIANTS) as InvariantId[];
   const lines = [
-    `# Crash suite, design seed, personality ${personality}`,
+    `# Crash suite, design ${design}, personality ${personality}`,
     '',
-    `root seed \`${ROOT_SEED}\`, ${RUNS_PER_SCENARIO} runs per scenario; known findings are looked past and counted.`,
+    `root seed \`${ROOT_SEED}\`, ${runs} runs per scenario; known findings are looked past and counted.`,
     '',
     '| scenario | faults | runs | passed | crash points | crash images | fs ops | scripted faults fired/armed (runs none fired) | known findings seen | new failures | invariants checked (checks) |',
     '|---|---|---|---|---|---|---|---|---|---|---|',
@@ -81,21 +87,34 @@ function coverageTable(r: CampaignResult): string[] {
   return lines;
 }
 
+/** The suite's designs: the faithful ones and the hardened variant, with their runs per scenario. */
+export const SUITE_DESIGNS: readonly { readonly design: string; readonly runs: number }[] = [
+  { design: 'seed', runs: RUNS_PER_SCENARIO },
+  { design: 'merged', runs: RUNS_PER_SCENARIO_OTHER },
+  { design: 'hardened', runs: RUNS_PER_SCENARIO_OTHER },
+];
+
 export function crashSuite(personality: Personality): void {
-  test(`crash suite: design seed on ${personality}, ${RUNS_PER_SCENARIO} runs × ${scenarioIds().length} scenarios, no new failures`, async () => {
-    const cells = scenarioIds().map((scenario) => ({ scenario, design: 'seed', personality, faults: NAMED_SCENARIOS.find((s) => s.id === scenario)?.world.faults ?? ('off' as const) }));
-    const r = await runCampaign({ cells, runsPerCell: RUNS_PER_SCENARIO, rootSeed: ROOT_SEED });
-    mkdirSync('reports/crash-suite', { recursive: true });
-    writeFileSync(`reports/crash-suite/${personality}.md`, table(personality, r));
-    writeFileSync(`reports/crash-suite/${personality}.json`, JSON.stringify({ schemaVersion: 1, personality, rootSeed: ROOT_SEED, runsPerScenario: RUNS_PER_SCENARIO, cells: r.cells }, null, 2) + '\n');
-    const news = r.failures.filter((f) => f.finding === undefined);
-    writeFileSync(`reports/crash-suite/${personality}-failures.json`, JSON.stringify({ schemaVersion: 1, failures: r.failures }, null, 2) + '\n');
-    const report = news.map((f) => `\n${f.cell}: ${f.code}\n  ${f.message}\n  replay: ${f.replay}`).join('\n');
-    expect(r.newFailures, `new failures (not known findings):${report}`).toBe(0);
-    expect(r.runs).toBe(cells.length * RUNS_PER_SCENARIO);
-    if (RUNS_PER_SCENARIO >= PROBE_RUNS_MIN) {
-      const silent = silentProbes(r.cells, (id) => NAMED_SCENARIOS.find((s) => s.id === id)?.sometimes ?? []);
-      expect(silent, `probes that never fired in ${RUNS_PER_SCENARIO} runs (the scenario tests less than it says; reports/crash-suite/${personality}.md)`).toEqual([]);
-    }
-  }, 600_000);
+  for (const { design, runs } of SUITE_DESIGNS) {
+    test(`crash suite: design ${design} on ${personality}, ${runs} runs × ${scenarioIds().length} scenarios, no new failures`, async () => {
+      const cells = scenarioIds().map((scenario) => ({ scenario, design, personality, faults: NAMED_SCENARIOS.find((s) => s.id === scenario)?.world.faults ?? ('off' as const) }));
+      const r = await runCampaign({ cells, runsPerCell: runs, rootSeed: ROOT_SEED });
+      const name = design === 'seed' ? personality : `${design}-${personality}`;
+      mkdirSync('reports/crash-suite', { recursive: true });
+      writeFileSync(`reports/crash-suite/${name}.md`, table(design, personality, runs, r));
+      writeFileSync(`reports/crash-suite/${name}.json`, JSON.stringify({ schemaVersion: 1, design, personality, rootSeed: ROOT_SEED, runsPerScenario: runs, cells: r.cells }, null, 2) + '\n');
+      const news = r.failures.filter((f) => f.finding === undefined);
+      writeFileSync(`reports/crash-suite/${name}-failures.json`, JSON.stringify({ schemaVersion: 1, failures: r.failures }, null, 2) + '\n');
+      const report = news.map((f) => `\n${f.cell}: ${f.code}\n  ${f.message}\n  replay: ${f.replay}`).join('\n');
+      expect(r.newFailures, `new failures (not known findings):${report}`).toBe(0);
+      expect(r.runs).toBe(cells.length * runs);
+      // The hardened variant acknowledges nothing: a failure of it can only be new (checked above), never known.
+      if (design === 'hardened') expect(r.failures.map((f) => f.cell)).toEqual([]);
+      // Coverage probes are asserted on seed's larger sample (the scenarios promise them for any design).
+      if (design === 'seed' && runs >= PROBE_RUNS_MIN) {
+        const silent = silentProbes(r.cells, (id) => NAMED_SCENARIOS.find((s) => s.id === id)?.sometimes ?? []);
+        expect(silent, `probes that never fired in ${runs} runs (the scenario tests less than it says; reports/crash-suite/${name}.md)`).toEqual([]);
+      }
+    }, 900_000);
+  }
 }
