@@ -515,6 +515,13 @@ ${mergedSection('MF14', 'a corrupted read that still decodes is loaded as persis
 * **Recognised by:** F14's rule; or the A/B slot read back corrupted at this restart (anchor form);
   or the parent named by the hash-mismatch error read back corrupted in an earlier incarnation.`)}
 
+${mergedSection('MF16', 'recovery trusts a torn file that still parses (X3, X4)', `* **Design / disk / faults:** merged · every personality · none (a write torn where an encoded
+  field ends).
+* **In merged:** the block and CommitQC files and the A/B envelope are seed's, and merged's loaders
+  check no signature, quorum or payload hash either: F16's torn CommitQC (or AppQC, block) that
+  still parses is restored and published. Defined from seed's F16 (same rule, same cell).
+* **Recognised by:** F16's rule.`)}
+
 ${mergedSection('MF18', 'a torn A/B write that kept only its new seq wins without payload: the anchor is forgotten (I8)', `* **Design / disk / faults:** merged · every personality · none (a tear right after the wrapper's
   \`seq\` field: byte-granular or sector tears of the A/B file).
 * **In merged:** the A/B envelope and load decision are seed's (§12): the torn slot parses as a
