@@ -1061,7 +1061,7 @@ const MF18: Finding = {
   design: 'merged',
   sameAs: 'F18',
   personalities: ALL,
-  codes: ['I8/appqc-lost-by-crash'],
+  codes: ['I8/appqc-lost-by-crash', ...MERGED_GAP_CODES],
   needs: 'a disk that can tear a write right after the A/B wrapper\'s seq field (byte-granular tears); no faults',
   title: 'a torn A/B write that kept only the new sequence number parses as a slot without payload and wins the load decision: the restart forgets the durable prune anchor',
   // The tear it needs is rare in merged's cells (none in 1,200 runs of torn-targeted/ordered or torn-writes/ext4
@@ -1075,7 +1075,8 @@ const MF18: Finding = {
       if (other.w === undefined || 'error' in other.w || other.w.ok.data === undefined || other.w.ok.seq >= winner.w.ok.seq) continue;
       const torn = tornBefore(e, winner.path);
       if (torn === undefined) continue;
-      return `${torn}: it parses as a wrapper with seq ${winner.w.ok.seq} and no payload; it wins the load decision over ${other.name} (seq ${other.w.ok.seq}, with its anchor) and "no data" restores no anchor`;
+      const gap = gapFile(e) === undefined ? '' : `; the files below that anchor were already deleted, so merged's newInner, now expecting them from 0, refuses the gap ("non-contiguous")`;
+      return `${torn}: it parses as a wrapper with seq ${winner.w.ok.seq} and no payload; it wins the load decision over ${other.name} (seq ${other.w.ok.seq}, with its anchor) and "no data" restores no anchor${gap}`;
     }
     return undefined;
   },
