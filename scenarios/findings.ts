@@ -375,6 +375,18 @@ function payloadDecodes(e: EvidenceInput, data: Uint8Array): boolean {
   return (e.abPayload === 'anchor' ? decodePruneAnchor(data) : decodeAppQC(data)).kind === 'value';
 }
 
+/** The violations that page-cache-only data taken as persisted can show as (F8, F8b). */
+const PAGE_CACHE_CODES = ['I3/vote-not-durable', 'I9/below-cursor-not-durable', 'I1/appqc-without-commitqc', 'I2/published-by-persist', 'I3/voted-block-lost-by-crash', 'I2/published-lost-by-crash', 'I5/error:persisted AppQC at road index N but no matching commitQC on disk', 'I8/appqc-lost-by-crash'];
+
+/** F8 (`failedFsync`) / F8b: the violating or lost file's bytes were page-cache-only at a process restart. */
+function pageCacheEvidence(e: EvidenceInput, failedFsync: boolean): string | undefined {
+  if (e.v.code === 'I8/appqc-lost-by-crash') return abOverwrittenAfterPageCacheSlot(e, failedFsync);
+  const file = subjectFile(e);
+  if (file !== undefined && !e.v.code.includes('lost-by-crash')) return pageCacheTakenAsPersisted(e, file, failedFsync);
+  const crash = lastRestart(e)?.crash;
+  return firstEvidence(lostFiles(e), (p) => pageCacheTakenAsPersisted(e, p, failedFsync, crash === undefined ? undefined : lastSeqOf(e.forensics, crash.incarnation)));
+}
+
 /** The slot file of an A/B load failure and what the start disk holds there. */
 function abSlots(e: EvidenceInput): { readonly name: string; readonly path: string; readonly bytes: Uint8Array | undefined }[] {
   const disk = e.forensics.restartOf(e.incarnation)?.disk;
@@ -650,33 +662,21 @@ const SEED_FINDINGS: readonly Finding[] = [
     id: 'F8',
     design: 'seed',
     personalities: ['ext4', 'ext4-weak', 'ordered'],
-    codes: ['I3/vote-not-durable', 'I9/below-cursor-not-durable', 'I1/appqc-without-commitqc', 'I2/published-by-persist', 'I3/voted-block-lost-by-crash', 'I2/published-lost-by-crash', 'I5/error:persisted AppQC at road index N but no matching commitQC on disk', 'I8/appqc-lost-by-crash'],
+    codes: PAGE_CACHE_CODES,
     needs: 'any disk; an fsync failure (EIO) on a block, CommitQC or A/B file, then a process restart',
     title: 'after an fsync failure and a process restart the node loads page-cache-only data as persisted and votes for it (fsyncgate)',
     foundIn: { scenario: 'write-errors', personality: 'ext4-weak', faults: 'off', runsMax: 30 },
-    evidence(e) {
-      if (e.v.code === 'I8/appqc-lost-by-crash') return abOverwrittenAfterPageCacheSlot(e, true);
-      const file = subjectFile(e);
-      if (file !== undefined && !e.v.code.includes('lost-by-crash')) return pageCacheTakenAsPersisted(e, file, true);
-      const crash = lastRestart(e)?.crash;
-      return firstEvidence(lostFiles(e), (p) => pageCacheTakenAsPersisted(e, p, true, crash === undefined ? undefined : lastSeqOf(e.forensics, crash.incarnation)));
-    },
+    evidence: (e) => pageCacheEvidence(e, true),
   },
   {
     id: 'F8b',
     design: 'seed',
     personalities: ['ext4', 'ext4-weak', 'ordered'],
-    codes: ['I3/vote-not-durable', 'I9/below-cursor-not-durable', 'I1/appqc-without-commitqc', 'I2/published-by-persist', 'I3/voted-block-lost-by-crash', 'I2/published-lost-by-crash', 'I5/error:persisted AppQC at road index N but no matching commitQC on disk', 'I8/appqc-lost-by-crash'],
+    codes: PAGE_CACHE_CODES,
     needs: 'any disk, no faults; the process killed between a file\'s write and its fsync, then restarted',
     title: 'after a plain process restart (killed between a write and its fsync) the node loads page-cache-only data as persisted and votes for it',
     foundIn: { scenario: 'read-corruption', personality: 'ext4-weak', faults: 'off', runsMax: 150 },
-    evidence(e) {
-      if (e.v.code === 'I8/appqc-lost-by-crash') return abOverwrittenAfterPageCacheSlot(e, false);
-      const file = subjectFile(e);
-      if (file !== undefined && !e.v.code.includes('lost-by-crash')) return pageCacheTakenAsPersisted(e, file, false);
-      const crash = lastRestart(e)?.crash;
-      return firstEvidence(lostFiles(e), (p) => pageCacheTakenAsPersisted(e, p, false, crash === undefined ? undefined : lastSeqOf(e.forensics, crash.incarnation)));
-    },
+    evidence: (e) => pageCacheEvidence(e, false),
   },
   {
     id: 'F9',
