@@ -142,17 +142,13 @@ function dirEntryNotDurable(e: EvidenceInput, path: string, afterCrash: boolean)
   const w = f.lastWrite(path);
   if (w === undefined || w.fsync !== 'ok') return undefined;
   const fsync = w.events.find((x) => x.primitive === 'fsync') as { incarnation: number; step: number };
-  const where = ` at ${at(fsync.incarnation, fsync.step)}`;
   // Its data is durable (the fsync returned) and it was not unlinked since, yet the durable disk has no such name.
   if (w.events.some((x) => x.primitive === 'unlink')) return undefined;
   const durable = e.durable();
   if (durable.files.has(path)) return undefined;
   const dirMissing = !durable.dirs.includes(parentOf(path));
-  return `the fsync of ${rel(e, path)} returned${where}, but ${dirMissing ? `its directory ${rel(e, parentOf(path))}/ itself` : 'its directory entry'} is still not durable: ${posix}`;
+  return `the fsync of ${rel(e, path)} returned at ${at(fsync.incarnation, fsync.step)}, but ${dirMissing ? `its directory ${rel(e, parentOf(path))}/ itself` : 'its directory entry'} is still not durable: ${posix}`;
 }
-
-/** The forensic events before the end of `incarnation` (before its power loss). */
-const lastSeqOf = (f: Forensics, incarnation: number): number => f.endOf(incarnation);
 
 /**
  * F8 / F8b: `path`'s data was never durable, and a process restart (same page
@@ -384,7 +380,7 @@ function pageCacheEvidence(e: EvidenceInput, failedFsync: boolean): string | und
   const file = subjectFile(e);
   if (file !== undefined && !e.v.code.includes('lost-by-crash')) return pageCacheTakenAsPersisted(e, file, failedFsync);
   const crash = lastRestart(e)?.crash;
-  return firstEvidence(lostFiles(e), (p) => pageCacheTakenAsPersisted(e, p, failedFsync, crash === undefined ? undefined : lastSeqOf(e.forensics, crash.incarnation)));
+  return firstEvidence(lostFiles(e), (p) => pageCacheTakenAsPersisted(e, p, failedFsync, crash === undefined ? undefined : e.forensics.endOf(crash.incarnation)));
 }
 
 /** The slot file of an A/B load failure and what the start disk holds there. */
